@@ -1,0 +1,74 @@
+import { Limits } from "@chat/types";
+import { Entity, type EntityItem } from "electrodb";
+import { entityConfig, epochSeconds, keys } from "./entity";
+import { storage } from "./error";
+
+/**
+ * One row per (connection, room it listens to). By connection id, to drop them all on disconnect; by room on
+ * `gsi1`, so a broadcast reads only that room's connections.
+ */
+export const ConnectionEntity = new Entity(
+  {
+    model: { entity: "connection", service: "chat", version: "1" },
+    attributes: {
+      connectionId: { type: "string", required: true },
+      roomId: { type: "string", required: true },
+      userId: { type: "string", required: true },
+      username: { type: "string", required: true },
+      connectedAt: { type: "string", required: true },
+      /** Epoch seconds: rows of connections that never said goodbye expire (TTL). */
+      expiresAt: { type: "number", required: true },
+    },
+    indexes: {
+      byConnection: keys.primary(["connectionId"], ["roomId"]),
+      byRoom: keys.gsi1(["roomId"], ["connectionId"]),
+    },
+  },
+  entityConfig(),
+);
+
+export type ConnectionItem = EntityItem<typeof ConnectionEntity>;
+
+export interface ConnectInput {
+  connectionId: string;
+  roomId: string;
+  userId: string;
+  username: string;
+}
+
+/** Registers a connection as a listener of a room. */
+export const connect = (input: ConnectInput): Promise<void> =>
+  storage(async () => {
+    const now = new Date();
+    await ConnectionEntity.put({
+      ...input,
+      connectedAt: now.toISOString(),
+      expiresAt: epochSeconds(now) + Limits.connectionTtlSeconds,
+    }).go({ response: "none" });
+  });
+
+/** Removes every row of a connection: on `$disconnect`, and when API Gateway reports it gone. */
+export const disconnect = (connectionId: string): Promise<void> =>
+  storage(async () => {
+    const { data } = await ConnectionEntity.query.byConnection({ connectionId }).go({ pages: "all" });
+    if (data.length === 0) return;
+    await ConnectionEntity.delete(data.map(({ roomId }) => ({ connectionId, roomId }))).go();
+  });
+
+export interface ConnectionPage {
+  connections: ConnectionItem[];
+  /** Pass back to read the next page; null after the last one. */
+  cursor: string | null;
+}
+
+/** One page of a room's connections. */
+export const inRoom = (
+  roomId: string,
+  options: { cursor?: string | null; limit?: number } = {},
+): Promise<ConnectionPage> =>
+  storage(async () => {
+    const { data, cursor } = await ConnectionEntity.query
+      .byRoom({ roomId })
+      .go({ cursor: options.cursor ?? null, limit: options.limit ?? 500 });
+    return { connections: data, cursor };
+  });

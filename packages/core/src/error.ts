@@ -1,0 +1,53 @@
+import type { ErrorCode, ErrorIssue } from "@chat/types";
+
+/**
+ * The one error core throws. The edge turns it into an HTTP status or a WebSocket error frame; its message is
+ * shown to the user, so it never carries internals (those go to `cause`, which only the log sees).
+ */
+export class AppError extends Error {
+  override readonly name = "AppError";
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: ErrorIssue[],
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+// Errors DynamoDB answers for a request we built wrongly: retrying cannot help, so they are bugs.
+const bugNames = new Set([
+  "ValidationException",
+  "SerializationException",
+  "ConditionalCheckFailedException",
+]);
+
+const causeChain = (error: unknown): unknown[] => {
+  const chain: unknown[] = [];
+  for (let e = error; e instanceof Error && chain.length < 5; e = e.cause) chain.push(e);
+  return chain;
+};
+
+/**
+ * Maps a failure of the storage layer to an `AppError`: anything that retrying may fix (throttling, 5xx,
+ * timeouts, no connection) is `unavailable`; a request DynamoDB rejects as malformed is `internal`.
+ * ElectroDB wraps AWS errors and keeps the original as `cause`, so the whole chain is inspected.
+ */
+export const toStorageError = (error: unknown): AppError => {
+  if (error instanceof AppError) return error;
+  const isBug = causeChain(error).some((e) => e instanceof Error && bugNames.has(e.name));
+  return isBug
+    ? new AppError("internal", "Internal error", undefined, { cause: error })
+    : new AppError("unavailable", "Storage is unavailable, please retry", undefined, { cause: error });
+};
+
+/** Runs a storage call, mapping its failures with `toStorageError`. */
+export const storage = async <T>(call: () => Promise<T>): Promise<T> => {
+  try {
+    return await call();
+  } catch (error) {
+    throw toStorageError(error);
+  }
+};

@@ -1,0 +1,5 @@
+export * as Connection from "./connection";
+export { AppError, storage, toStorageError } from "./error";
+export * as Message from "./message";
+export * as Room from "./room";
+export { createTableInput, ensureTable, messageInsertFilter, TableDefinition } from "./table";

@@ -1,0 +1,3 @@
+import { setupTestStorage } from "../src/local-storage";
+
+export default setupTestStorage;

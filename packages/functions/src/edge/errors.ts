@@ -1,0 +1,24 @@
+import { AppError } from "@chat/core";
+import { type ErrorResponse, ErrorStatus } from "@chat/types";
+import type { Logger } from "../observability";
+
+export interface MappedError {
+  status: number;
+  body: ErrorResponse;
+}
+
+/**
+ * The one place an error becomes what the user sees. `AppError`s keep their code and message; anything else is
+ * a bug: logged with its stack (the log line carries the request id) and answered as a bare `internal`.
+ */
+export const mapError = (error: unknown, log: Logger): MappedError => {
+  if (error instanceof AppError) {
+    const status = ErrorStatus[error.code];
+    if (status >= 500) log.error({ err: error.cause ?? error, code: error.code }, error.message);
+    const body: ErrorResponse = { code: error.code, message: error.message };
+    if (error.details) body.details = error.details;
+    return { status, body };
+  }
+  log.error({ err: error }, "unhandled error");
+  return { status: 500, body: { code: "internal", message: "Internal error" } };
+};

@@ -1,0 +1,71 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import type * as v from "valibot";
+import { type Logger, logger, metrics } from "../observability";
+import { mapError } from "./errors";
+import { parseJson, parseQuery, validate } from "./input";
+
+export type HttpEvent = APIGatewayProxyEventV2;
+export type HttpResult = APIGatewayProxyStructuredResultV2;
+
+interface Schemas {
+  params?: v.GenericSchema;
+  query?: v.GenericSchema;
+  body?: v.GenericSchema;
+}
+
+type Parsed<S extends Schemas, K extends keyof Schemas> = S[K] extends v.GenericSchema
+  ? v.InferOutput<S[K]>
+  : undefined;
+
+export interface HttpRequest<S extends Schemas> {
+  params: Parsed<S, "params">;
+  query: Parsed<S, "query">;
+  body: Parsed<S, "body">;
+  method: string;
+  path: string;
+  requestId: string;
+  log: Logger;
+}
+
+export interface HttpReply<T> {
+  status: number;
+  body: T;
+}
+
+const headers = (requestId: string) => ({
+  "content-type": "application/json; charset=utf-8",
+  "cache-control": "no-store",
+  "x-content-type-options": "nosniff",
+  "x-request-id": requestId,
+});
+
+/**
+ * The HTTP edge: parses and validates path, query and JSON body with the @chat/types schemas, calls the route,
+ * and turns its reply or error into an API Gateway response. It logs one line per request and flushes metrics.
+ */
+export const http =
+  <S extends Schemas, T>(schemas: S, route: (request: HttpRequest<S>) => Promise<HttpReply<T>>) =>
+  async (event: HttpEvent): Promise<HttpResult> => {
+    const started = performance.now();
+    const requestId = event.requestContext.requestId;
+    const log = logger.child({ requestId, route: event.routeKey, roomId: event.pathParameters?.roomId });
+    let reply: HttpReply<unknown>;
+    try {
+      const request = {
+        params: schemas.params && validate(schemas.params, event.pathParameters ?? {}, "path"),
+        query: schemas.query && validate(schemas.query, parseQuery(event.rawQueryString), "query"),
+        body: schemas.body && validate(schemas.body, parseJson(event.body, event.isBase64Encoded), "body"),
+        method: event.requestContext.http.method,
+        path: event.rawPath,
+        requestId,
+        log,
+      } as HttpRequest<S>;
+      reply = await route(request);
+    } catch (error) {
+      reply = mapError(error, log);
+    } finally {
+      metrics.publishStoredMetrics();
+    }
+    log.info({ status: reply.status, durationMs: Math.round(performance.now() - started) }, "request");
+    return { statusCode: reply.status, headers: headers(requestId), body: JSON.stringify(reply.body) };
+  };

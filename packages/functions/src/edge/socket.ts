@@ -1,0 +1,56 @@
+import type { ErrorResponse } from "@chat/types";
+import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from "aws-lambda";
+import { type Logger, logger, metrics } from "../observability";
+import { encodeFrame, postToConnection } from "../realtime";
+import { mapError } from "./errors";
+
+export type SocketEvent = APIGatewayProxyWebsocketEventV2;
+
+export interface SocketRequest {
+  event: SocketEvent;
+  connectionId: string;
+  log: Logger;
+}
+
+/** What a WebSocket route answers: a status (`$connect` refuses the handshake with a non-2xx one). */
+export type SocketReply = { status: number; body?: ErrorResponse };
+
+/**
+ * The WebSocket edge for `$connect` and `$disconnect`: an error becomes the route's status, which on `$connect`
+ * refuses the handshake with it.
+ */
+export const socket =
+  (route: (request: SocketRequest) => Promise<SocketReply>) =>
+  async (event: SocketEvent): Promise<APIGatewayProxyResultV2> => {
+    const { connectionId, routeKey, requestId } = event.requestContext;
+    const log = logger.child({ requestId, connectionId, route: routeKey });
+    let reply: SocketReply;
+    try {
+      reply = await route({ event, connectionId, log });
+    } catch (error) {
+      reply = mapError(error, log);
+    } finally {
+      metrics.publishStoredMetrics();
+    }
+    log.info({ status: reply.status }, "socket event");
+    return { statusCode: reply.status, ...(reply.body && { body: JSON.stringify(reply.body) }) };
+  };
+
+/**
+ * The WebSocket edge for frames (`$default`): the route's replies and any error are pushed back to the sending
+ * connection as frames; the connection always stays open.
+ */
+export const frames = (route: (request: SocketRequest & { body: string | undefined }) => Promise<void>) =>
+  socket(async (request) => {
+    try {
+      await route({ ...request, body: request.event.body });
+    } catch (error) {
+      const { body } = mapError(error, request.log);
+      await reply(request, { type: "error", error: body });
+    }
+    return { status: 200 };
+  });
+
+/** Sends a frame back to the connection a request came from. */
+export const reply = async ({ connectionId }: SocketRequest, frame: Parameters<typeof encodeFrame>[0]) =>
+  postToConnection(connectionId, encodeFrame(frame));

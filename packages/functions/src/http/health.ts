@@ -1,0 +1,13 @@
+import type { HealthResponse } from "@chat/types";
+import { config } from "../config";
+import { http } from "../edge/http";
+
+export const handler = http({}, async () => ({
+  status: 200,
+  body: {
+    status: "ok",
+    version: config.version,
+    stage: config.stage,
+    timestamp: new Date().toISOString(),
+  } satisfies HealthResponse,
+}));

@@ -1,0 +1,8 @@
+import { Room } from "@chat/core";
+import type { ListRoomsResponse } from "@chat/types";
+import { http } from "../edge/http";
+
+export const handler = http({}, async () => ({
+  status: 200,
+  body: { rooms: await Room.list() } satisfies ListRoomsResponse,
+}));

@@ -1,0 +1,112 @@
+import { GetCommand } from "@aws-sdk/lib-dynamodb";
+import { marshall } from "@aws-sdk/util-dynamodb";
+import { Connection, Message } from "@chat/core";
+import { documentClient } from "@chat/core/dynamo";
+import { ServerFrame } from "@chat/types";
+import type { DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
+import * as v from "valibot";
+import { describe, expect, it } from "vitest";
+import { uniqueId } from "../../test/events";
+import { postsReceived } from "../../test/fake-management-api";
+import { handler } from "./broadcast";
+
+let sequence = 1000;
+
+/** A stream record of a message really stored in DynamoDB Local, as the event source mapping delivers it. */
+const insertRecord = async (roomId: string, text: string): Promise<DynamoDBRecord> => {
+  const { message } = await Message.send({ roomId, userId: "u1", username: "alice", text });
+  const { Item } = await documentClient.send(
+    new GetCommand(Message.MessageEntity.get({ roomId, id: message.id }).params()),
+  );
+  return imageRecord(Item ?? {});
+};
+
+const imageRecord = (
+  image: Record<string, unknown>,
+  eventName: "INSERT" | "MODIFY" = "INSERT",
+): DynamoDBRecord =>
+  ({
+    eventID: uniqueId("event"),
+    eventName,
+    eventSource: "aws:dynamodb",
+    dynamodb: { NewImage: marshall(image), SequenceNumber: String(sequence++), StreamViewType: "NEW_IMAGE" },
+  }) as DynamoDBRecord;
+
+const connectAll = (roomId: string, ids: string[]) =>
+  Promise.all(
+    ids.map((connectionId) => Connection.connect({ connectionId, roomId, userId: "u", username: "u" })),
+  );
+
+const received = async (connectionId: string) =>
+  (await postsReceived())
+    .filter((post) => post.connectionId === connectionId)
+    .map((post) => v.parse(ServerFrame, JSON.parse(post.data)));
+
+const broadcast = (records: DynamoDBRecord[]) => handler({ Records: records } satisfies DynamoDBStreamEvent);
+
+describe("broadcaster", () => {
+  it("pushes a message to every connection of its room and to no other", async () => {
+    const [roomId, otherRoom] = [uniqueId("room"), uniqueId("room")];
+    const [a, b, outsider] = [uniqueId("conn"), uniqueId("conn"), uniqueId("conn")];
+    await connectAll(roomId, [a, b]);
+    await connectAll(otherRoom, [outsider]);
+    const record = await insertRecord(roomId, "hello room");
+
+    const response = await broadcast([record]);
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    for (const id of [a, b]) {
+      expect(await received(id)).toEqual([
+        { type: "message", message: expect.objectContaining({ text: "hello room" }) },
+      ]);
+    }
+    expect(await received(outsider)).toEqual([]);
+  });
+
+  it("deletes a connection API Gateway reports gone, and still delivers to the rest", async () => {
+    const roomId = uniqueId("room");
+    const [gone, live] = [uniqueId("gone-conn"), uniqueId("conn")];
+    await connectAll(roomId, [gone, live]);
+
+    const response = await broadcast([await insertRecord(roomId, "anyone there?")]);
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(await received(live)).toHaveLength(1);
+    expect((await Connection.inRoom(roomId)).connections.map((c) => c.connectionId)).toEqual([live]);
+  });
+
+  it.each([
+    ["5xx", "broken-conn"],
+    ["throttling", "throttled-conn"],
+  ])("reports only the record whose delivery hit %s, and stops there to keep order", async (_, prefix) => {
+    const [okRoom, badRoom] = [uniqueId("room"), uniqueId("room")];
+    const [ok, bad] = [uniqueId("conn"), uniqueId(prefix)];
+    await connectAll(okRoom, [ok]);
+    await connectAll(badRoom, [bad]);
+    const first = await insertRecord(okRoom, "first");
+    const failing = await insertRecord(badRoom, "second");
+    const after = await insertRecord(okRoom, "third");
+
+    const response = await broadcast([first, failing, after]);
+
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: failing.dynamodb?.SequenceNumber }] });
+    expect((await received(ok)).map((f) => f.type === "message" && f.message.text)).toEqual(["first"]);
+    expect((await Connection.inRoom(badRoom)).connections).toHaveLength(1);
+  });
+
+  it("skips records that are not valid message inserts instead of retrying them", async () => {
+    const roomId = uniqueId("room");
+    const listener = uniqueId("conn");
+    await connectAll(roomId, [listener]);
+    const good = await insertRecord(roomId, "valid");
+    const image = (good.dynamodb?.NewImage ?? {}) as Record<string, { S?: string }>;
+    const broken = imageRecord({ __edb_e__: "message", __edb_v__: "1", roomId, id: "not-an-id", text: "x" });
+    const modify = { ...good, eventName: "MODIFY" as const };
+
+    const response = await broadcast([broken, modify, good]);
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(await received(listener)).toHaveLength(1);
+    expect(image.text?.S).toBe("valid");
+  });
+});

@@ -1,0 +1,21 @@
+import { setupTestStorage } from "@chat/core/local-storage";
+import { startFakeManagementApi } from "./fake-management-api";
+
+export default async function setup() {
+  const stopStorage = await setupTestStorage();
+  const managementApi = await startFakeManagementApi();
+  Object.assign(process.env, {
+    FAKE_MANAGEMENT_API: managementApi.endpoint,
+    SST_RESOURCE_Realtime: JSON.stringify({
+      url: "ws://127.0.0.1:1",
+      managementEndpoint: managementApi.endpoint,
+      type: "sst.aws.ApiGatewayWebSocket",
+    }),
+    LOG_LEVEL: process.env.LOG_LEVEL ?? "silent",
+    POWERTOOLS_METRICS_DISABLED: "true",
+  });
+  return async () => {
+    await managementApi.close();
+    await stopStorage();
+  };
+}

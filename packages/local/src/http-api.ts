@@ -1,0 +1,112 @@
+import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
+import { httpRoutes } from "@chat/functions/routes";
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from "aws-lambda";
+import { gatewayId, type HttpFunction } from "./lambda";
+import { matchRoute } from "./route-match";
+
+// API Gateway's own cap on a request body; the 16 KiB contract limit is the edge's job, as on AWS.
+const GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
+const routeKeys = Object.keys(httpRoutes);
+
+/**
+ * The HTTP API emulation: each request becomes an API Gateway v2 payload event for the function of its route, and
+ * the function's result becomes the response.
+ */
+export const httpApi =
+  (functions: Record<string, HttpFunction>): RequestListener =>
+  async (req, res) => {
+    const requestId = gatewayId();
+    res.setHeader("apigw-requestid", requestId);
+    const body = await readBody(req);
+    if (body === null) return send(res, 413, { message: "Request Entity Too Large" });
+    const event = toEvent(req, body, requestId);
+    const invoke = functions[event.routeKey];
+    if (!invoke) return send(res, 404, { message: "Not Found" });
+    try {
+      writeResult(res, await invoke(event));
+    } catch (error) {
+      // What API Gateway answers when the function itself fails; the edge makes this unreachable.
+      console.error(`[http] ${event.routeKey} threw`, error);
+      send(res, 500, { message: "Internal Server Error" });
+    }
+  };
+
+const readBody = async (req: IncomingMessage): Promise<Buffer | null> => {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > GATEWAY_MAX_BODY_BYTES) return null;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+};
+
+const textTypes = /^(text\/|application\/(json|xml|x-www-form-urlencoded|javascript)|[^;]*\+json)/i;
+
+const toEvent = (req: IncomingMessage, body: Buffer, requestId: string): APIGatewayProxyEventV2 => {
+  const method = req.method ?? "GET";
+  const url = new URL(req.url ?? "/", "http://localhost");
+  const { routeKey, pathParameters } = matchRoute(routeKeys, method, url.pathname) ?? {
+    routeKey: "",
+    pathParameters: {},
+  };
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(",") : value;
+  }
+  const rawQueryString = url.search.slice(1);
+  const queryStringParameters: Record<string, string> = {};
+  for (const [key, value] of url.searchParams) {
+    queryStringParameters[key] =
+      key in queryStringParameters ? `${queryStringParameters[key]},${value}` : value;
+  }
+  const isBase64Encoded = body.length > 0 && !textTypes.test(headers["content-type"] ?? "");
+  const now = new Date();
+  return {
+    version: "2.0",
+    routeKey,
+    rawPath: url.pathname,
+    rawQueryString,
+    ...(headers.cookie && { cookies: headers.cookie.split(/;\s*/) }),
+    headers,
+    ...(rawQueryString && { queryStringParameters }),
+    ...(Object.keys(pathParameters).length > 0 && { pathParameters }),
+    requestContext: {
+      accountId: "000000000000",
+      apiId: "local",
+      domainName: headers.host ?? "localhost",
+      domainPrefix: "local",
+      http: {
+        method,
+        path: url.pathname,
+        protocol: `HTTP/${req.httpVersion}`,
+        sourceIp: req.socket.remoteAddress ?? "127.0.0.1",
+        userAgent: headers["user-agent"] ?? "",
+      },
+      requestId,
+      routeKey,
+      stage: "$default",
+      time: now.toUTCString(),
+      timeEpoch: now.getTime(),
+    },
+    ...(body.length > 0 && { body: body.toString(isBase64Encoded ? "base64" : "utf8") }),
+    isBase64Encoded,
+  };
+};
+
+const writeResult = (res: ServerResponse, result: APIGatewayProxyResultV2): void => {
+  // A bare value (not `{ statusCode }`) means 200 with that value as JSON, as the v2 payload format defines.
+  if (typeof result !== "object" || result === null || !("statusCode" in result)) {
+    send(res, 200, result);
+    return;
+  }
+  for (const [name, value] of Object.entries(result.headers ?? {})) res.setHeader(name, String(value));
+  if (result.cookies?.length) res.setHeader("set-cookie", result.cookies);
+  const body = result.body ?? "";
+  res.writeHead(result.statusCode ?? 200).end(result.isBase64Encoded ? Buffer.from(body, "base64") : body);
+};
+
+const send = (res: ServerResponse, status: number, body: unknown): void => {
+  res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+};

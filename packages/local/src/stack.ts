@@ -1,0 +1,104 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { storageEnvironment } from "@chat/core/local-storage";
+import { ensureTable } from "@chat/core/table";
+import { startDynamoDbLocal } from "@chat/dynamodb-local";
+import { httpApi } from "./http-api";
+import { loadFunctions } from "./lambda";
+import { startStreamPoller } from "./stream-poller";
+import { attachWebSocketApi } from "./websocket-api";
+
+export interface LocalStackOptions {
+  /** HTTP API port; 0 picks a free one. */
+  httpPort?: number;
+  /** WebSocket API (and management API) port; 0 picks a free one. */
+  wsPort?: number;
+  /** Keep DynamoDB's data in this directory across restarts; in memory when absent. */
+  dataDir?: string | undefined;
+  /** Use this running DynamoDB instead of starting DynamoDB Local. */
+  dynamoEndpoint?: string | undefined;
+  tableName?: string;
+  stage?: string;
+}
+
+export interface LocalStack {
+  httpUrl: string;
+  wsUrl: string;
+  dynamoEndpoint: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the whole stack in this process: DynamoDB Local, the table, the HTTP and WebSocket API emulations and the
+ * stream poller, running the handlers of the route table. The environment it sets is process-wide (as a Lambda's
+ * is), so one stack runs per process.
+ */
+export const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalStack> => {
+  const { tableName = "chat-local", stage = "local" } = options;
+  const cleanups: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) {
+      await cleanup().catch((error: unknown) => console.error(error));
+    }
+  };
+  try {
+    let dynamoEndpoint = options.dynamoEndpoint;
+    if (!dynamoEndpoint) {
+      const dynamo = await startDynamoDbLocal({ dataDir: options.dataDir });
+      cleanups.push(() => dynamo.stop());
+      dynamoEndpoint = dynamo.endpoint;
+    }
+
+    // Ports are bound before the handlers load: their environment names the management endpoint.
+    const http = await listen(options.httpPort ?? 3000);
+    cleanups.push(() => close(http.server));
+    const ws = await listen(options.wsPort ?? 3001);
+    cleanups.push(() => close(ws.server));
+
+    Object.assign(process.env, {
+      ...storageEnvironment(dynamoEndpoint, tableName, stage),
+      // EMF lines are for CloudWatch; locally they would drown the logs unless asked for.
+      POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? "true",
+      SST_RESOURCE_Realtime: JSON.stringify({
+        url: `ws://127.0.0.1:${ws.port}`,
+        managementEndpoint: `http://127.0.0.1:${ws.port}`,
+        type: "sst.aws.ApiGatewayWebSocket",
+      }),
+    });
+    const client = new DynamoDBClient({ endpoint: dynamoEndpoint });
+    await ensureTable(client, tableName);
+    client.destroy();
+
+    const functions = await loadFunctions();
+    const poller = await startStreamPoller({ tableName, invoke: functions.broadcaster });
+    cleanups.push(() => poller.stop());
+    http.server.on("request", httpApi(functions.http));
+    const socketApi = attachWebSocketApi(ws.server, functions.socket);
+    cleanups.push(() => socketApi.closeAll());
+
+    return {
+      httpUrl: `http://127.0.0.1:${http.port}`,
+      wsUrl: `ws://127.0.0.1:${ws.port}`,
+      dynamoEndpoint,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+};
+
+/** A server on loopback only, without request handling yet. */
+const listen = (port: number) =>
+  new Promise<{ server: Server; port: number }>((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", () => resolve({ server, port: (server.address() as AddressInfo).port }));
+  });
+
+const close = (server: Server) =>
+  new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });

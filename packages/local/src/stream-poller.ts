@@ -1,0 +1,168 @@
+import { DescribeTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import {
+  DescribeStreamCommand,
+  DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type _Record as StreamRecord,
+} from "@aws-sdk/client-dynamodb-streams";
+import { broadcaster } from "@chat/functions/routes";
+import type { DynamoDBRecord } from "aws-lambda";
+import { matchesFilter } from "./filter-pattern";
+import type { StreamFunction } from "./lambda";
+
+export interface StreamPollerOptions {
+  tableName: string;
+  invoke: StreamFunction;
+  /** Most records per invocation (the event source mapping's batch size). */
+  batchSize?: number;
+  /** Pause between polls of an idle stream. */
+  idleMs?: number;
+  /** Retries of a failing batch before its records are dropped (AWS would send them to the on-failure queue). */
+  maxRetries?: number;
+}
+
+interface Shard {
+  id: string;
+  parentId: string | undefined;
+  iterator: string | undefined;
+  closed: boolean;
+}
+
+/**
+ * Reads the table's stream the way Lambda's event source mapping does: from LATEST, shard by shard (a child after
+ * its parent), applies the broadcaster's filter, invokes it with `DynamoDBStreamEvent` batches in order, and
+ * retries from the first record it reports in `batchItemFailures`.
+ */
+export const startStreamPoller = async ({
+  tableName,
+  invoke,
+  batchSize = 100,
+  idleMs = 25,
+  maxRetries = 10,
+}: StreamPollerOptions) => {
+  const dynamo = new DynamoDBClient({});
+  const streams = new DynamoDBStreamsClient({});
+  const { Table } = await dynamo.send(new DescribeTableCommand({ TableName: tableName }));
+  dynamo.destroy();
+  const streamArn = Table?.LatestStreamArn;
+  if (!streamArn) throw new Error(`Table ${tableName} has no stream`);
+
+  // Closed shards stay listed, so a later discovery does not read them again.
+  const shards = new Map<string, Shard>();
+  const discover = async (fromLatest: boolean) => {
+    let exclusiveStartShardId: string | undefined;
+    do {
+      const { StreamDescription } = await streams.send(
+        new DescribeStreamCommand({ StreamArn: streamArn, ExclusiveStartShardId: exclusiveStartShardId }),
+      );
+      for (const shard of StreamDescription?.Shards ?? []) {
+        if (!shard.ShardId || shards.has(shard.ShardId)) continue;
+        const open = shard.SequenceNumberRange?.EndingSequenceNumber === undefined;
+        // At start, only open shards are read, from their tip; shards found later are new, so read from the start.
+        if (fromLatest && !open) continue;
+        const { ShardIterator } = await streams.send(
+          new GetShardIteratorCommand({
+            StreamArn: streamArn,
+            ShardId: shard.ShardId,
+            ShardIteratorType: fromLatest ? "LATEST" : "TRIM_HORIZON",
+          }),
+        );
+        shards.set(shard.ShardId, {
+          id: shard.ShardId,
+          parentId: shard.ParentShardId,
+          iterator: ShardIterator,
+          closed: false,
+        });
+      }
+      exclusiveStartShardId = StreamDescription?.LastEvaluatedShardId;
+    } while (exclusiveStartShardId);
+  };
+
+  const deliver = async (records: DynamoDBRecord[]) => {
+    let pending = records;
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      const failedId = await invoke({ Records: pending }).then(
+        (response) => response?.batchItemFailures[0]?.itemIdentifier,
+        (error: unknown) => {
+          console.error("[stream] broadcaster threw", error);
+          return pending[0]?.dynamodb?.SequenceNumber;
+        },
+      );
+      if (failedId === undefined) return;
+      const from = pending.findIndex((record) => record.dynamodb?.SequenceNumber === failedId);
+      pending = pending.slice(Math.max(from, 0));
+      if (attempt >= maxRetries) {
+        console.error(`[stream] dropped ${pending.length} record(s) after ${maxRetries} retries`);
+        return;
+      }
+      await sleep(Math.min(2_000, 50 * 2 ** attempt));
+    }
+  };
+
+  const pollShard = async (shard: Shard): Promise<number> => {
+    if (!shard.iterator) {
+      shard.closed = true;
+      return 0;
+    }
+    const { Records = [], NextShardIterator } = await streams.send(
+      new GetRecordsCommand({ ShardIterator: shard.iterator, Limit: batchSize }),
+    );
+    const matching = Records.map((record) => toLambdaRecord(record, streamArn)).filter((record) =>
+      matchesFilter(broadcaster.filter, record),
+    );
+    if (matching.length > 0) await deliver(matching);
+    shard.iterator = NextShardIterator;
+    return Records.length;
+  };
+
+  await discover(true);
+  let running = true;
+  const loop = (async () => {
+    let lastDiscovery = Date.now();
+    while (running) {
+      let read = 0;
+      try {
+        if (Date.now() - lastDiscovery > 1_000) {
+          await discover(false);
+          lastDiscovery = Date.now();
+        }
+        for (const shard of shards.values()) {
+          const parent = shard.parentId && shards.get(shard.parentId);
+          if (shard.closed || (parent && !parent.closed)) continue;
+          read += await pollShard(shard);
+        }
+      } catch (error) {
+        if (running) console.error("[stream] poll failed, retrying", error);
+        await sleep(500);
+      }
+      if (read === 0) await sleep(idleMs);
+    }
+  })();
+
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      streams.destroy();
+    },
+  };
+};
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const toLambdaRecord = (record: StreamRecord, eventSourceARN: string): DynamoDBRecord =>
+  ({
+    eventID: record.eventID,
+    eventName: record.eventName,
+    eventVersion: record.eventVersion,
+    eventSource: "aws:dynamodb",
+    awsRegion: record.awsRegion,
+    eventSourceARN,
+    dynamodb: {
+      ...record.dynamodb,
+      ApproximateCreationDateTime: Math.floor(
+        (record.dynamodb?.ApproximateCreationDateTime?.getTime() ?? 0) / 1000,
+      ),
+    },
+  }) as DynamoDBRecord;

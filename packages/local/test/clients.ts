@@ -1,0 +1,84 @@
+import { ServerFrame } from "@chat/types";
+import * as v from "valibot";
+import WebSocket from "ws";
+
+export interface TestClient {
+  socket: WebSocket;
+  frames: ServerFrame[];
+  /** Resolves once `count` frames matching `predicate` have arrived; rejects after `timeoutMs`. */
+  waitFor(
+    count: number,
+    predicate?: (frame: ServerFrame) => boolean,
+    timeoutMs?: number,
+  ): Promise<ServerFrame[]>;
+  close(): Promise<void>;
+}
+
+/** A real WebSocket client that keeps every frame it receives, validated against the contract. */
+export const connectClient = (wsUrl: string, query: Record<string, string>): Promise<TestClient> =>
+  new Promise((resolve, reject) => {
+    const socket = new WebSocket(`${wsUrl}/?${new URLSearchParams(query)}`);
+    const frames: ServerFrame[] = [];
+    const waiters = new Set<() => void>();
+    socket.on("message", (data) => {
+      frames.push(v.parse(ServerFrame, JSON.parse(String(data))));
+      for (const wake of waiters) wake();
+    });
+    socket.once("unexpected-response", (_, response) =>
+      reject(new Error(`handshake refused: ${response.statusCode}`)),
+    );
+    socket.once("error", reject);
+    socket.once("open", () =>
+      resolve({
+        socket,
+        frames,
+        waitFor: (count, predicate = () => true, timeoutMs = 5_000) =>
+          new Promise((done, fail) => {
+            const check = () => {
+              const matching = frames.filter(predicate);
+              if (matching.length < count) return;
+              waiters.delete(check);
+              clearTimeout(timer);
+              done(matching);
+            };
+            const timer = setTimeout(() => {
+              waiters.delete(check);
+              fail(
+                new Error(
+                  `waited ${timeoutMs} ms for ${count} frames, got ${frames.filter(predicate).length}`,
+                ),
+              );
+            }, timeoutMs);
+            waiters.add(check);
+            check();
+          }),
+        close: () =>
+          new Promise<void>((closed) => {
+            if (socket.readyState === WebSocket.CLOSED) return closed();
+            socket.once("close", () => closed());
+            socket.close();
+          }),
+      }),
+    );
+  });
+
+/** Opens a handshake expected to be refused, and returns the HTTP status and body it was refused with. */
+export const refusedHandshake = (wsUrl: string, query: string): Promise<{ status: number; body: string }> =>
+  new Promise((resolve, reject) => {
+    const socket = new WebSocket(`${wsUrl}/?${query}`);
+    socket.once("open", () => {
+      socket.close();
+      reject(new Error("handshake was accepted"));
+    });
+    socket.once("error", () => undefined);
+    socket.once("unexpected-response", (_, response) => {
+      const chunks: Buffer[] = [];
+      response.on("data", (chunk: Buffer) => chunks.push(chunk));
+      response.on("end", () =>
+        resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString() }),
+      );
+    });
+  });
+
+export const isMessage = (frame: ServerFrame): frame is Extract<ServerFrame, { type: "message" }> =>
+  frame.type === "message";

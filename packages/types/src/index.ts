@@ -1,0 +1,7 @@
+export * from "./error";
+export * from "./fields";
+export * from "./health";
+export * from "./limits";
+export * from "./message";
+export * from "./room";
+export * from "./websocket";

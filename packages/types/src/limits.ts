@@ -1,0 +1,28 @@
+/**
+ * Every validation limit of the contract, in one place. Schemas, handlers and the local stack read them
+ * from here; nothing else writes these numbers.
+ */
+export const Limits = {
+  /** Room ids: lower-cased, then 1–64 of `[a-z0-9_-]`, starting with a letter or digit. */
+  roomIdPattern: /^[a-z0-9][a-z0-9_-]{0,63}$/,
+  /** User ids: 1–128 of `[A-Za-z0-9_.:@-]`. */
+  userIdPattern: /^[A-Za-z0-9_.:@-]{1,128}$/,
+  /** Client message ids: 1–64 of `[A-Za-z0-9_-]`. */
+  clientMessageIdPattern: /^[A-Za-z0-9_-]{1,64}$/,
+  /** Display names, in Unicode code points after trimming. */
+  usernameMaxLength: 50,
+  /** Message text, in Unicode code points after trimming. */
+  textMaxLength: 500,
+  /** Page size of message history. */
+  historyDefaultLimit: 50,
+  historyMaxLimit: 100,
+  /** Request bodies and WebSocket frames, in UTF-8 bytes. */
+  maxBodyBytes: 16 * 1024,
+  /** How long a `(roomId, userId, clientMessageId)` send is remembered, in seconds. */
+  idempotencyTtlSeconds: 24 * 60 * 60,
+  /** How long a connection row lives without a disconnect (API Gateway's 2-hour cap plus slack), in seconds. */
+  connectionTtlSeconds: 3 * 60 * 60,
+} as const;
+
+/** The room that always exists. */
+export const DEFAULT_ROOM_ID = "general";

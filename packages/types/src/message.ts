@@ -1,0 +1,74 @@
+import * as v from "valibot";
+import { ClientMessageId, MessageId, MessageText, RoomId, Timestamp, UserId, Username } from "./fields";
+import { Limits } from "./limits";
+
+/** The one message model, camelCase on every wire (REST, WebSocket, stream). */
+export const ChatMessage = v.object({
+  /** ULID: lexicographic order is time order. */
+  id: MessageId,
+  roomId: RoomId,
+  userId: UserId,
+  username: Username,
+  text: MessageText,
+  createdAt: Timestamp,
+  clientMessageId: v.nullable(ClientMessageId),
+});
+export type ChatMessage = v.InferOutput<typeof ChatMessage>;
+
+/** Body of `POST /rooms/{roomId}/messages`. Unknown keys are rejected, so a misspelt field fails loudly. */
+export const SendMessageRequest = v.strictObject({
+  userId: UserId,
+  username: Username,
+  text: MessageText,
+  clientMessageId: v.optional(ClientMessageId),
+});
+export type SendMessageRequest = v.InferOutput<typeof SendMessageRequest>;
+
+/** 201 for a new message, 200 for an idempotent replay (the first message). */
+export const SendMessageResponse = v.object({ message: ChatMessage });
+export type SendMessageResponse = v.InferOutput<typeof SendMessageResponse>;
+
+/** Path parameters of the `/rooms/{roomId}/...` routes. */
+export const RoomPath = v.object({ roomId: RoomId });
+export type RoomPath = v.InferOutput<typeof RoomPath>;
+
+// A query parameter given twice reaches the schema as an array, hence this message.
+const once = "must be given once";
+
+const Limit = v.pipe(
+  v.string(once),
+  v.regex(/^\d{1,3}$/, `must be an integer from 1 to ${Limits.historyMaxLimit}`),
+  v.transform(Number),
+  v.minValue(1, `must be an integer from 1 to ${Limits.historyMaxLimit}`),
+  v.maxValue(Limits.historyMaxLimit, `must be an integer from 1 to ${Limits.historyMaxLimit}`),
+);
+
+const Cursor = v.pipe(v.string(once), v.ulid("must be a message id"), v.toUpperCase());
+
+/**
+ * Query of `GET /rooms/{roomId}/messages`. Without `after`: the newest `limit` messages (older than `before`);
+ * with `after`: the oldest `limit` messages newer than it. Unknown parameters are ignored.
+ */
+export const GetMessagesQuery = v.pipe(
+  v.object({
+    limit: v.optional(Limit, String(Limits.historyDefaultLimit)),
+    before: v.optional(Cursor),
+    after: v.optional(Cursor),
+  }),
+  v.forward(
+    v.check(
+      (query) => query.before === undefined || query.after === undefined,
+      "use before or after, not both",
+    ),
+    ["after"],
+  ),
+);
+export type GetMessagesQuery = v.InferOutput<typeof GetMessagesQuery>;
+
+/** Messages oldest-first; `hasMore` says whether more exist beyond the page, in the direction read. */
+export const GetMessagesResponse = v.object({
+  roomId: RoomId,
+  messages: v.array(ChatMessage),
+  hasMore: v.boolean(),
+});
+export type GetMessagesResponse = v.InferOutput<typeof GetMessagesResponse>;
