@@ -14,8 +14,6 @@ export const storageEnvironment = (
   AWS_ENDPOINT_URL_DYNAMODB: endpoint,
   AWS_ENDPOINT_URL_DYNAMODB_STREAMS: endpoint,
   AWS_EC2_METADATA_DISABLED: "true",
-  // Node 20 is fine for local work; the SDK would warn about it in every process.
-  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
   SST_RESOURCE_App: JSON.stringify({ name: "chat", stage }),
   SST_RESOURCE_Table: JSON.stringify({ name: tableName, type: "sst.aws.Dynamo" }),
 });
@@ -25,7 +23,8 @@ export const storageEnvironment = (
  * table, and exports the environment to the test workers (they start after this returns).
  */
 export const setupTestStorage = async (): Promise<() => Promise<void>> => {
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
+  // Node 20 is fine for tests (Lambda runs 22, see .nvmrc); without this every AWS SDK client says so.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   const dynamo = await startDynamoDbLocal();
   const environment = storageEnvironment(dynamo.endpoint, "chat-test", "test");
   Object.assign(process.env, environment);

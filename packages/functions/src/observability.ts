@@ -20,3 +20,8 @@ export const metrics = new Metrics({
   serviceName: "chat",
   defaultDimensions: { Stage: config.stage },
 });
+
+/** Writes the metrics an invocation recorded, if any (Powertools warns on an empty flush). */
+export const flushMetrics = (): void => {
+  if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+};

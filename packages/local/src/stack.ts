@@ -36,6 +36,8 @@ export interface LocalStack {
  */
 export const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalStack> => {
   const { tableName = "chat-local", stage = "local" } = options;
+  // Node 20 is fine on a laptop (Lambda runs 22, see .nvmrc); without this every AWS SDK client says so.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   const cleanups: (() => Promise<void>)[] = [];
   const stop = async () => {
     for (const cleanup of cleanups.splice(0).reverse()) {

@@ -75,7 +75,10 @@ export const attachWebSocketApi = (server: Server, functions: Record<string, Soc
   return {
     /** Drops every connection (each runs `$disconnect`) and waits for those handlers to finish. */
     closeAll: async () => {
-      for (const { socket } of connections.values()) socket.terminate();
+      const closed = [...connections.values()].map(
+        ({ socket }) => new Promise((resolve) => socket.once("close", resolve).terminate()),
+      );
+      await Promise.all(closed);
       wss.close();
       await Promise.all(disconnects);
     },

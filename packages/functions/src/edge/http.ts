@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import type * as v from "valibot";
-import { type Logger, logger, metrics } from "../observability";
+import { flushMetrics, type Logger, logger } from "../observability";
 import { mapError } from "./errors";
 import { parseJson, parseQuery, validate } from "./input";
 
@@ -64,7 +64,7 @@ export const http =
     } catch (error) {
       reply = mapError(error, log);
     } finally {
-      metrics.publishStoredMetrics();
+      flushMetrics();
     }
     log.info({ status: reply.status, durationMs: Math.round(performance.now() - started) }, "request");
     return { statusCode: reply.status, headers: headers(requestId), body: JSON.stringify(reply.body) };

@@ -1,6 +1,6 @@
 import type { ErrorResponse } from "@chat/types";
 import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from "aws-lambda";
-import { type Logger, logger, metrics } from "../observability";
+import { flushMetrics, type Logger, logger } from "../observability";
 import { encodeFrame, postToConnection } from "../realtime";
 import { mapError } from "./errors";
 
@@ -30,7 +30,7 @@ export const socket =
     } catch (error) {
       reply = mapError(error, log);
     } finally {
-      metrics.publishStoredMetrics();
+      flushMetrics();
     }
     log.info({ status: reply.status }, "socket event");
     return { statusCode: reply.status, ...(reply.body && { body: JSON.stringify(reply.body) }) };

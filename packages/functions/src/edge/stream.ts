@@ -1,5 +1,5 @@
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
-import { type Logger, logger, metrics } from "../observability";
+import { flushMetrics, type Logger, logger } from "../observability";
 
 /** `done`: handled (or deliberately skipped); `retry`: hit a retryable failure, deliver it again later. */
 export type RecordOutcome = "done" | "retry";
@@ -24,6 +24,6 @@ export const streamRecords =
       }
       return { batchItemFailures: [] };
     } finally {
-      metrics.publishStoredMetrics();
+      flushMetrics();
     }
   };
