@@ -1,7 +1,7 @@
 import { Limits } from "@chat/types";
 import { Entity, type EntityItem } from "electrodb";
 import { entityConfig, epochSeconds, keys } from "./entity";
-import { storage } from "./error";
+import { AppError, storage } from "./error";
 
 /**
  * One row per (connection, room it listens to). By connection id, to drop them all on disconnect; by room on
@@ -51,8 +51,13 @@ export const connect = (input: ConnectInput): Promise<void> =>
 export const disconnect = (connectionId: string): Promise<void> =>
   storage(async () => {
     const { data } = await ConnectionEntity.query.byConnection({ connectionId }).go({ pages: "all" });
-    if (data.length === 0) return;
-    await ConnectionEntity.delete(data.map(({ roomId }) => ({ connectionId, roomId }))).go();
+    let keys = data.map(({ roomId }) => ({ connectionId, roomId }));
+    // A batch write may leave some keys unprocessed under load: those are tried again.
+    for (let attempt = 1; keys.length > 0; attempt++) {
+      if (attempt > 3) throw new AppError("unavailable", "Storage is busy, please retry");
+      const { unprocessed } = await ConnectionEntity.delete(keys).go();
+      keys = unprocessed;
+    }
   });
 
 export interface ConnectionPage {

@@ -62,7 +62,14 @@ describe("the local stack, end to end", () => {
     const roomId = `prune-${Date.now()}`;
     // A row left behind by a connection whose $disconnect never ran (a killed client on AWS).
     const { Connection } = await import("@chat/core");
-    await Connection.connect({ connectionId: "killed-client=", roomId, userId: "ghost", username: "Ghost" });
+    await Connection.ConnectionEntity.put({
+      connectionId: "killed-client=",
+      roomId,
+      userId: "ghost",
+      username: "Ghost",
+      connectedAt: new Date(Date.now() - 60_000).toISOString(),
+      expiresAt: Math.floor(Date.now() / 1000) + 3600,
+    }).go();
     const listener = await connectClient(stack.wsUrl, { roomId, userId: "live", username: "Live" });
 
     await post(roomId, { userId: "u1", username: "alice", text: "who is here?" });

@@ -34,26 +34,25 @@ export const UserId = v.pipe(
 );
 export type UserId = v.InferOutput<typeof UserId>;
 
+/** Free text typed by a person: trimmed, well-formed, 1 to `max` code points, no character `controls` matches. */
+const humanText = (max: number, controls: RegExp, controlsMessage: string) =>
+  v.pipe(
+    v.string("must be a string"),
+    v.trim(),
+    wellFormed,
+    v.check((value) => !controls.test(value), controlsMessage),
+    codePoints(1, max),
+  );
+
 /** Display name: trimmed, 1–50 code points, no control characters. */
-export const Username = v.pipe(
-  v.string("must be a string"),
-  v.trim(),
-  wellFormed,
-  v.check((value) => !/\p{Cc}/u.test(value), "must not contain control characters"),
-  codePoints(1, Limits.usernameMaxLength),
-);
+export const Username = humanText(Limits.usernameMaxLength, /\p{Cc}/u, "must not contain control characters");
 export type Username = v.InferOutput<typeof Username>;
 
 /** Message text: trimmed, 1–500 code points, no control characters but `\n` and `\t`. */
-export const MessageText = v.pipe(
-  v.string("must be a string"),
-  v.trim(),
-  wellFormed,
-  v.check(
-    (value) => !/[^\P{Cc}\n\t]/u.test(value),
-    "must not contain control characters other than \\n and \\t",
-  ),
-  codePoints(1, Limits.textMaxLength),
+export const MessageText = humanText(
+  Limits.textMaxLength,
+  /[^\P{Cc}\n\t]/u,
+  "must not contain control characters other than \\n and \\t",
 );
 export type MessageText = v.InferOutput<typeof MessageText>;
 

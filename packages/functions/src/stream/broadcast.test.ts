@@ -37,6 +37,17 @@ const connectAll = (roomId: string, ids: string[]) =>
     ids.map((connectionId) => Connection.connect({ connectionId, roomId, userId: "u", username: "u" })),
   );
 
+/** A connection row as left by a client that connected a minute ago. */
+const connectedLongAgo = (roomId: string, connectionId: string) =>
+  Connection.ConnectionEntity.put({
+    connectionId,
+    roomId,
+    userId: "u",
+    username: "u",
+    connectedAt: new Date(Date.now() - 60_000).toISOString(),
+    expiresAt: Math.floor(Date.now() / 1000) + 3600,
+  }).go();
+
 const received = async (connectionId: string) =>
   (await postsReceived())
     .filter((post) => post.connectionId === connectionId)
@@ -66,13 +77,25 @@ describe("broadcaster", () => {
   it("deletes a connection API Gateway reports gone, and still delivers to the rest", async () => {
     const roomId = uniqueId("room");
     const [gone, live] = [uniqueId("gone-conn"), uniqueId("conn")];
-    await connectAll(roomId, [gone, live]);
+    await connectAll(roomId, [live]);
+    await connectedLongAgo(roomId, gone);
 
     const response = await broadcast([await insertRecord(roomId, "anyone there?")]);
 
     expect(response).toEqual({ batchItemFailures: [] });
     expect(await received(live)).toHaveLength(1);
     expect((await Connection.inRoom(roomId)).connections.map((c) => c.connectionId)).toEqual([live]);
+  });
+
+  it("keeps a connection that reports gone while its handshake may still be completing", async () => {
+    const roomId = uniqueId("room");
+    const connecting = uniqueId("gone-conn");
+    await connectAll(roomId, [connecting]);
+
+    const response = await broadcast([await insertRecord(roomId, "welcome")]);
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect((await Connection.inRoom(roomId)).connections.map((c) => c.connectionId)).toEqual([connecting]);
   });
 
   it.each([

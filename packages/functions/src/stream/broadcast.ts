@@ -28,7 +28,7 @@ const messageOf = (record: DynamoDBRecord): ChatMessage | null => {
   return Message.fromStreamImage(unmarshall(image as Record<string, AttributeValue>));
 };
 
-type Outcome = "sent" | "gone" | "retry" | "failed";
+type Outcome = "sent" | "gone" | "connecting" | "retry" | "failed";
 
 const deliver = async (message: ChatMessage, log: Logger): Promise<Record<Outcome, number>> => {
   const data = encodeFrame({ type: "message", message });
@@ -39,14 +39,14 @@ const deliver = async (message: ChatMessage, log: Logger): Promise<Record<Outcom
     let cursor: string | null = null;
     do {
       const page: Connection.ConnectionPage = await Connection.inRoom(message.roomId, { cursor });
-      for (const { connectionId } of page.connections) posts.push(limit(() => post(connectionId, data, log)));
+      for (const connection of page.connections) posts.push(limit(() => post(connection, data, log)));
       cursor = page.cursor;
     } while (cursor);
   } catch (error) {
     log.warn({ err: error }, "could not read the room's connections");
     posts.push(Promise.resolve("retry"));
   }
-  const outcomes: Record<Outcome, number> = { sent: 0, gone: 0, retry: 0, failed: 0 };
+  const outcomes: Record<Outcome, number> = { sent: 0, gone: 0, connecting: 0, retry: 0, failed: 0 };
   for (const outcome of await Promise.all(posts)) outcomes[outcome]++;
 
   metrics.addMetric("BroadcastAttempts", MetricUnit.Count, posts.length);
@@ -58,12 +58,23 @@ const deliver = async (message: ChatMessage, log: Logger): Promise<Record<Outcom
   return outcomes;
 };
 
-const post = async (connectionId: string, data: Uint8Array, log: Logger): Promise<Outcome> => {
+// A connection's row is written during `$connect`, before API Gateway completes the handshake; until then the
+// connection reports gone. Pruning it then would leave a connected client that never hears from its room.
+const HANDSHAKE_GRACE_MS = 10_000;
+
+const post = async (
+  { connectionId, connectedAt }: Pick<Connection.ConnectionItem, "connectionId" | "connectedAt">,
+  data: Uint8Array,
+  log: Logger,
+): Promise<Outcome> => {
   try {
     await postToConnection(connectionId, data);
     return "sent";
   } catch (error) {
-    if (error instanceof GoneException) return prune(connectionId, log);
+    if (error instanceof GoneException) {
+      if (Date.now() - Date.parse(connectedAt) < HANDSHAKE_GRACE_MS) return "connecting";
+      return prune(connectionId, log);
+    }
     const retryable = isRetryable(error);
     log.warn({ err: error, connectionId, retryable }, "post to connection failed");
     return retryable ? "retry" : "failed";
