@@ -11,6 +11,11 @@ declare module "sst/resource" {
       type: "sst.aws.ApiGatewayWebSocket";
       url: string;
     };
+    Settings: {
+      auth: { mode: "none" } | { mode: "jwt"; issuer: string; audience: string; jwksUrl: string };
+      limits: { sendsPerMinute: number; framesPerMinute: number; connectionsPerUser: number };
+      type: "sst.sst.Linkable";
+    };
     Table: {
       name: string;
       type: "sst.aws.Dynamo";

@@ -1,5 +1,5 @@
 import { Limits } from "@chat/types";
-import { Entity, type EntityItem } from "electrodb";
+import { Entity, type EntityItem, Service } from "electrodb";
 import { entityConfig, epochSeconds, keys } from "./entity";
 import { AppError, storage } from "./error";
 
@@ -29,6 +29,27 @@ export const ConnectionEntity = new Entity(
 
 export type ConnectionItem = EntityItem<typeof ConnectionEntity>;
 
+/** One row per (user, open connection): counts a user's connections without a second index. */
+export const UserConnectionEntity = new Entity(
+  {
+    model: { entity: "userConnection", service: "chat", version: "1" },
+    attributes: {
+      userId: { type: "string", required: true },
+      connectionId: { type: "string", required: true },
+      expiresAt: { type: "number", required: true },
+    },
+    indexes: {
+      byUser: keys.primary(["userId"], ["connectionId"]),
+    },
+  },
+  entityConfig(),
+);
+
+const rows = new Service(
+  { connection: ConnectionEntity, userConnection: UserConnectionEntity },
+  entityConfig(),
+);
+
 export interface ConnectInput {
   connectionId: string;
   roomId: string;
@@ -36,29 +57,55 @@ export interface ConnectInput {
   username: string;
 }
 
-/** Registers a connection as a listener of a room. */
+/** Registers a connection as a listener of a room, and as one of its user's connections. */
 export const connect = (input: ConnectInput): Promise<void> =>
   storage(async () => {
     const now = new Date();
-    await ConnectionEntity.put({
-      ...input,
-      connectedAt: now.toISOString(),
-      expiresAt: epochSeconds(now) + Limits.connectionTtlSeconds,
-    }).go({ response: "none" });
+    const expiresAt = epochSeconds(now) + Limits.connectionTtlSeconds;
+    const { canceled } = await rows.transaction
+      .write(({ connection, userConnection }) => [
+        connection.put({ ...input, connectedAt: now.toISOString(), expiresAt }).commit(),
+        userConnection.put({ userId: input.userId, connectionId: input.connectionId, expiresAt }).commit(),
+      ])
+      .go();
+    if (canceled) throw new AppError("unavailable", "Storage is busy, please retry");
+  });
+
+/** How many connections a user has open (rows of connections that vanished without `$disconnect` count until TTL). */
+export const countForUser = (userId: string): Promise<number> =>
+  storage(async () => {
+    const { data } = await UserConnectionEntity.query
+      .byUser({ userId })
+      .go({ pages: "all", attributes: ["connectionId"] });
+    return data.length;
   });
 
 /** Removes every row of a connection: on `$disconnect`, and when API Gateway reports it gone. */
 export const disconnect = (connectionId: string): Promise<void> =>
   storage(async () => {
     const { data } = await ConnectionEntity.query.byConnection({ connectionId }).go({ pages: "all" });
-    let keys = data.map(({ roomId }) => ({ connectionId, roomId }));
-    // A batch write may leave some keys unprocessed under load: those are tried again.
-    for (let attempt = 1; keys.length > 0; attempt++) {
-      if (attempt > 3) throw new AppError("unavailable", "Storage is busy, please retry");
-      const { unprocessed } = await ConnectionEntity.delete(keys).go();
-      keys = unprocessed;
-    }
+    const users = new Set(data.map(({ userId }) => userId));
+    await deleteAll(
+      ConnectionEntity,
+      data.map(({ roomId }) => ({ connectionId, roomId })),
+    );
+    await deleteAll(
+      UserConnectionEntity,
+      [...users].map((userId) => ({ userId, connectionId })),
+    );
   });
+
+// A batch write may leave some keys unprocessed under load: those are tried again.
+const deleteAll = async <K>(
+  entity: { delete(keys: K[]): { go(): Promise<{ unprocessed: K[] }> } },
+  all: K[],
+) => {
+  let keys = all;
+  for (let attempt = 1; keys.length > 0; attempt++) {
+    if (attempt > 3) throw new AppError("unavailable", "Storage is busy, please retry");
+    ({ unprocessed: keys } = await entity.delete(keys).go());
+  }
+};
 
 export interface ConnectionPage {
   connections: ConnectionItem[];

@@ -6,14 +6,17 @@ import type { ErrorCode, ErrorIssue } from "@chat/types";
  */
 export class AppError extends Error {
   override readonly name = "AppError";
+  /** Seconds after which a retry may succeed (`retry-after`), for `rate_limited` and `unavailable`. */
+  readonly retryAfter: number | undefined;
 
   constructor(
     readonly code: ErrorCode,
     message: string,
     readonly details?: ErrorIssue[],
-    options?: ErrorOptions,
+    options?: ErrorOptions & { retryAfter?: number },
   ) {
     super(message, options);
+    this.retryAfter = options?.retryAfter ?? (code === "unavailable" ? 1 : undefined);
   }
 }
 

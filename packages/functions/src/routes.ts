@@ -13,11 +13,17 @@ export const httpRoutes = {
   $default: "http/not-found",
 } as const;
 
+/** Routes anyone may call when the stage requires a token; every other HTTP route needs one. */
+export const publicHttpRoutes: readonly (keyof typeof httpRoutes)[] = ["GET /health", "$default"];
+
 export const socketRoutes = {
   $connect: "ws/connect",
   $disconnect: "ws/disconnect",
   $default: "ws/default",
 } as const;
+
+/** The `$connect` authorizer (a Lambda REQUEST authorizer reading `?token=`), when the stage requires a token. */
+export const socketAuthorizer = "ws/authorize";
 
 /** The stream consumer: the broadcaster, fed only message INSERTs. */
 export const broadcaster = { handler: "stream/broadcast", filter: messageInsertFilter } as const;
@@ -25,6 +31,7 @@ export const broadcaster = { handler: "stream/broadcast", filter: messageInsertF
 export type HandlerModule =
   | (typeof httpRoutes)[keyof typeof httpRoutes]
   | (typeof socketRoutes)[keyof typeof socketRoutes]
+  | typeof socketAuthorizer
   | typeof broadcaster.handler;
 
 /** The handler as SST names it: a path from the repository root, then the export. */

@@ -21,6 +21,7 @@ describe("when DynamoDB cannot be reached", () => {
     )) as APIGatewayProxyStructuredResultV2;
 
     expect(result.statusCode).toBe(503);
+    expect(result.headers?.["retry-after"]).toBe("1");
     expect(JSON.parse(result.body ?? "")).toMatchObject({ code: "unavailable" });
   });
 

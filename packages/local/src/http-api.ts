@@ -1,27 +1,50 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
-import { httpRoutes } from "@chat/functions/routes";
+import { httpRoutes, publicHttpRoutes } from "@chat/functions/routes";
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from "aws-lambda";
+import type { JWTPayload } from "jose";
 import { gatewayId, type HttpFunction } from "./lambda";
 import { matchRoute } from "./route-match";
 
 // API Gateway's own cap on a request body; the 16 KiB contract limit is the edge's job, as on AWS.
 const GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
 const routeKeys = Object.keys(httpRoutes);
+const publicRoutes: readonly string[] = publicHttpRoutes;
+
+export interface HttpApiOptions {
+  /** The JWT authorizer of the stage's protected routes; null when the stage requires no token. */
+  authorizer: ((authorization: string | undefined) => Promise<JWTPayload | null>) | null;
+  /** Origins allowed by CORS; `*` allows any. */
+  corsOrigins: readonly string[];
+}
 
 /**
  * The HTTP API emulation: each request becomes an API Gateway v2 payload event for the function of its route, and
- * the function's result becomes the response.
+ * the function's result becomes the response. Like API Gateway, it answers CORS preflights itself and runs the JWT
+ * authorizer before protected routes.
  */
 export const httpApi =
-  (functions: Record<string, HttpFunction>): RequestListener =>
+  (functions: Record<string, HttpFunction>, { authorizer, corsOrigins }: HttpApiOptions): RequestListener =>
   async (req, res) => {
     const requestId = gatewayId();
     res.setHeader("apigw-requestid", requestId);
+    if (cors(req, res, corsOrigins)) return;
     const body = await readBody(req);
     if (body === null) return send(res, 413, { message: "Request Entity Too Large" });
     const event = toEvent(req, body, requestId);
     const invoke = functions[event.routeKey];
     if (!invoke) return send(res, 404, { message: "Not Found" });
+    if (authorizer && !publicRoutes.includes(event.routeKey)) {
+      const claims = await authorizer(req.headers.authorization);
+      // API Gateway's own body here is `{"message":"Unauthorized"}`; the local stack adds the contract's code.
+      if (!claims) return send(res, 401, { code: "unauthorized", message: "Unauthorized" });
+      Object.assign(event.requestContext, {
+        authorizer: {
+          jwt: { claims: stringClaims(claims), scopes: null },
+          principalId: "",
+          integrationLatency: 0,
+        },
+      });
+    }
     try {
       writeResult(res, await invoke(event));
     } catch (error) {
@@ -30,6 +53,34 @@ export const httpApi =
       send(res, 500, { message: "Internal Server Error" });
     }
   };
+
+/** API Gateway passes JWT claims to the function as strings. */
+const stringClaims = (claims: JWTPayload): Record<string, string> =>
+  Object.fromEntries(
+    Object.entries(claims).map(([key, value]) => [
+      key,
+      typeof value === "string" ? value : JSON.stringify(value),
+    ]),
+  );
+
+/** Adds CORS headers for an allowed origin; answers a preflight itself (returns true) as API Gateway does. */
+const cors = (req: IncomingMessage, res: ServerResponse, origins: readonly string[]): boolean => {
+  const origin = req.headers.origin;
+  const allowed = origin !== undefined && (origins.includes("*") || origins.includes(origin));
+  if (allowed) {
+    res.setHeader("access-control-allow-origin", origins.includes("*") ? "*" : origin);
+    res.setHeader("access-control-expose-headers", "retry-after, x-request-id");
+    res.setHeader("vary", "origin");
+  }
+  if (req.method !== "OPTIONS" || !req.headers["access-control-request-method"]) return false;
+  if (allowed) {
+    res.setHeader("access-control-allow-methods", "GET, POST, OPTIONS");
+    res.setHeader("access-control-allow-headers", "authorization, content-type");
+    res.setHeader("access-control-max-age", "600");
+  }
+  res.writeHead(204).end();
+  return true;
+};
 
 const readBody = async (req: IncomingMessage): Promise<Buffer | null> => {
   const chunks: Buffer[] = [];

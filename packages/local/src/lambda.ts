@@ -1,9 +1,17 @@
 import { randomBytes } from "node:crypto";
-import { broadcaster, type HandlerModule, httpRoutes, socketRoutes } from "@chat/functions/routes";
+import {
+  broadcaster,
+  type HandlerModule,
+  httpRoutes,
+  socketAuthorizer,
+  socketRoutes,
+} from "@chat/functions/routes";
 import type {
+  APIGatewayAuthorizerResult,
   APIGatewayProxyEventV2,
   APIGatewayProxyResultV2,
   APIGatewayProxyWebsocketEventV2,
+  APIGatewayRequestAuthorizerEvent,
   Context,
   DynamoDBBatchResponse,
   DynamoDBStreamEvent,
@@ -11,6 +19,9 @@ import type {
 
 export type HttpFunction = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyResultV2>;
 export type SocketFunction = (event: APIGatewayProxyWebsocketEventV2) => Promise<APIGatewayProxyResultV2>;
+export type AuthorizerFunction = (
+  event: APIGatewayRequestAuthorizerEvent,
+) => Promise<APIGatewayAuthorizerResult>;
 export type StreamFunction = (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse | undefined>;
 
 type LambdaHandler = (event: never, context: Context, callback: () => void) => unknown;
@@ -46,6 +57,7 @@ const loadAll = async <F>(routes: Record<string, HandlerModule>): Promise<Record
 export const loadFunctions = async () => ({
   http: await loadAll<HttpFunction>(httpRoutes),
   socket: await loadAll<SocketFunction>(socketRoutes),
+  socketAuthorizer: await load<AuthorizerFunction>(socketAuthorizer),
   broadcaster: await load<StreamFunction>(broadcaster.handler),
 });
 

@@ -4,6 +4,9 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { storageEnvironment } from "@chat/core/local-storage";
 import { ensureTable } from "@chat/core/table";
 import { startDynamoDbLocal } from "@chat/dynamodb-local";
+import { defaultSettings, type Settings } from "@chat/functions/settings";
+import { createDevIssuer, type DevIssuer } from "./dev-issuer";
+import { createJwtAuthorizer } from "./gateway-auth";
 import { httpApi } from "./http-api";
 import { loadFunctions } from "./lambda";
 import { startStreamPoller } from "./stream-poller";
@@ -20,12 +23,21 @@ export interface LocalStackOptions {
   dynamoEndpoint?: string | undefined;
   tableName?: string;
   stage?: string;
+  /** `jwt`: protected routes need a token from the development issuer (mint one with `pnpm token <userId>`). */
+  auth?: "none" | "jwt";
+  /** CORS allow-list of the HTTP API; `*` (the default) allows any origin. */
+  corsOrigins?: readonly string[];
+  /** Rate and connection limits; the stage defaults otherwise. */
+  limits?: Partial<Settings["limits"]>;
 }
 
 export interface LocalStack {
   httpUrl: string;
   wsUrl: string;
   dynamoEndpoint: string;
+  /** The development token issuer (always running; only required when `auth` is `jwt`). */
+  issuer: DevIssuer;
+  settings: Settings;
   stop(): Promise<void>;
 }
 
@@ -53,11 +65,20 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     }
 
     // Ports are bound before the handlers load: their environment names the management endpoint.
-    const http = await listen(options.httpPort ?? 3000);
+    // API Gateway refuses request lines and headers over 10 KiB (431 here).
+    const http = await listen(options.httpPort ?? 3000, 10 * 1024);
     cleanups.push(() => close(http.server));
     const ws = await listen(options.wsPort ?? 3001);
     cleanups.push(() => close(ws.server));
 
+    const issuer = await createDevIssuer(`http://127.0.0.1:${ws.port}`);
+    const settings: Settings = {
+      auth:
+        options.auth === "jwt"
+          ? { mode: "jwt", issuer: issuer.issuer, audience: issuer.audience, jwksUrl: issuer.jwksUrl }
+          : { mode: "none" },
+      limits: { ...defaultSettings.limits, ...options.limits },
+    };
     Object.assign(process.env, {
       ...storageEnvironment(dynamoEndpoint, tableName, stage),
       // EMF lines are for CloudWatch; locally they would drown the logs unless asked for.
@@ -67,6 +88,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
         managementEndpoint: `http://127.0.0.1:${ws.port}`,
         type: "sst.aws.ApiGatewayWebSocket",
       }),
+      SST_RESOURCE_Settings: JSON.stringify({ ...settings, type: "sst.sst.Linkable" }),
     });
     const client = new DynamoDBClient({ endpoint: dynamoEndpoint });
     await ensureTable(client, tableName);
@@ -75,14 +97,26 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     const functions = await loadFunctions();
     const poller = await startStreamPoller({ tableName, invoke: functions.broadcaster });
     cleanups.push(() => poller.stop());
-    http.server.on("request", httpApi(functions.http));
-    const socketApi = attachWebSocketApi(ws.server, functions.socket);
+    const { auth } = settings;
+    http.server.on(
+      "request",
+      httpApi(functions.http, {
+        authorizer: auth.mode === "jwt" ? createJwtAuthorizer(auth) : null,
+        corsOrigins: options.corsOrigins ?? ["*"],
+      }),
+    );
+    const socketApi = attachWebSocketApi(ws.server, functions.socket, {
+      authorizer: auth.mode === "jwt" ? functions.socketAuthorizer : null,
+      extraRoutes: issuer.handle,
+    });
     cleanups.push(() => socketApi.closeAll());
 
     return {
       httpUrl: `http://127.0.0.1:${http.port}`,
       wsUrl: `ws://127.0.0.1:${ws.port}`,
       dynamoEndpoint,
+      issuer,
+      settings,
       stop,
     };
   } catch (error) {
@@ -92,9 +126,9 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
 };
 
 /** A server on loopback only, without request handling yet. */
-const listen = (port: number) =>
+const listen = (port: number, maxHeaderSize?: number) =>
   new Promise<{ server: Server; port: number }>((resolve, reject) => {
-    const server = createServer();
+    const server = createServer(maxHeaderSize ? { maxHeaderSize } : {});
     server.once("error", reject);
     server.listen(port, "127.0.0.1", () => resolve({ server, port: (server.address() as AddressInfo).port }));
   });

@@ -1,8 +1,12 @@
 import { type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
-import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from "aws-lambda";
+import type {
+  APIGatewayProxyResultV2,
+  APIGatewayProxyWebsocketEventV2,
+  APIGatewayRequestAuthorizerEvent,
+} from "aws-lambda";
 import { type WebSocket, WebSocketServer } from "ws";
-import { gatewayId, type SocketFunction } from "./lambda";
+import { type AuthorizerFunction, gatewayId, type SocketFunction } from "./lambda";
 
 // API Gateway's limit on one WebSocket message; a bigger one closes the connection (1009).
 const GATEWAY_MAX_MESSAGE_BYTES = 128 * 1024;
@@ -21,7 +25,18 @@ interface Connection {
  * (`/@connections/{id}`) that `ApiGatewayManagementApiClient` calls, answering 410 for an unknown connection as AWS
  * does, so the SDK raises `GoneException`.
  */
-export const attachWebSocketApi = (server: Server, functions: Record<string, SocketFunction>) => {
+export interface WebSocketApiOptions {
+  /** The `$connect` authorizer; null when the stage requires no token. */
+  authorizer: AuthorizerFunction | null;
+  /** Other requests this port serves (the development token issuer); true when handled. */
+  extraRoutes?: (req: IncomingMessage, res: ServerResponse) => boolean;
+}
+
+export const attachWebSocketApi = (
+  server: Server,
+  functions: Record<string, SocketFunction>,
+  { authorizer, extraRoutes }: WebSocketApiOptions,
+) => {
   const connections = new Map<string, Connection>();
   const disconnects = new Set<Promise<unknown>>();
   const wss = new WebSocketServer({ noServer: true, maxPayload: GATEWAY_MAX_MESSAGE_BYTES });
@@ -40,6 +55,11 @@ export const attachWebSocketApi = (server: Server, functions: Record<string, Soc
   const upgrade = async (req: IncomingMessage, tcp: Duplex, head: Buffer) => {
     const connectionId = gatewayId();
     const event = connectEvent(req, connectionId);
+    if (authorizer) {
+      const verdict = await authorize(authorizer, event);
+      if (verdict.status !== 200) return refuse(tcp, verdict.status, JSON.stringify(verdict.body));
+      Object.assign(event.requestContext, { authorizer: verdict.context });
+    }
     const { statusCode, body } = await invoke("$connect", event);
     if (statusCode < 200 || statusCode > 299) return refuse(tcp, statusCode, body);
     wss.handleUpgrade(req, tcp, head, (socket) => {
@@ -67,7 +87,9 @@ export const attachWebSocketApi = (server: Server, functions: Record<string, Soc
     });
   };
 
-  server.on("request", (req, res) => void manage(connections, req, res));
+  server.on("request", (req, res) => {
+    if (!extraRoutes?.(req, res)) void manage(connections, req, res);
+  });
   server.on("upgrade", (req, tcp: Duplex, head: Buffer) => {
     tcp.on("error", () => tcp.destroy());
     void upgrade(req, tcp, head);
@@ -83,6 +105,30 @@ export const attachWebSocketApi = (server: Server, functions: Record<string, Soc
       await Promise.all(disconnects);
     },
   };
+};
+
+/**
+ * Runs the `$connect` authorizer as API Gateway does: a thrown "Unauthorized" is 401, a Deny policy 403, and an
+ * Allow passes the principal and the returned context on to `$connect` as `requestContext.authorizer`.
+ */
+const authorize = async (authorizer: AuthorizerFunction, event: ReturnType<typeof connectEvent>) => {
+  const unauthorized = { status: 401, body: { code: "unauthorized", message: "Unauthorized" }, context: {} };
+  try {
+    const result = await authorizer({
+      type: "REQUEST",
+      methodArn: `arn:aws:execute-api:local:000000000000:${event.requestContext.apiId}/local/$connect`,
+      headers: event.headers,
+      queryStringParameters: event.queryStringParameters ?? {},
+      multiValueQueryStringParameters: event.multiValueQueryStringParameters ?? {},
+      requestContext: event.requestContext,
+      stageVariables: {},
+    } as unknown as APIGatewayRequestAuthorizerEvent);
+    const allowed = result.policyDocument.Statement.every((statement) => statement.Effect === "Allow");
+    if (!allowed) return { status: 403, body: { code: "forbidden", message: "Forbidden" }, context: {} };
+    return { status: 200, body: {}, context: { principalId: result.principalId, ...result.context } };
+  } catch {
+    return unauthorized;
+  }
 };
 
 const statusOf = (result: APIGatewayProxyResultV2) =>

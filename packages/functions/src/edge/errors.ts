@@ -5,6 +5,8 @@ import type { Logger } from "../observability";
 export interface MappedError {
   status: number;
   body: ErrorResponse;
+  /** Seconds, for the `retry-after` header. */
+  retryAfter?: number | undefined;
 }
 
 /**
@@ -17,7 +19,7 @@ export const mapError = (error: unknown, log: Logger): MappedError => {
     if (status >= 500) log.error({ err: error.cause ?? error, code: error.code }, error.message);
     const body: ErrorResponse = { code: error.code, message: error.message };
     if (error.details) body.details = error.details;
-    return { status, body };
+    return { status, body, retryAfter: error.retryAfter };
   }
   log.error({ err: error }, "unhandled error");
   return { status: 500, body: { code: "internal", message: "Internal error" } };

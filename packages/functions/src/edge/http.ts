@@ -1,7 +1,9 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import type * as v from "valibot";
 import { flushMetrics, type Logger, logger } from "../observability";
+import { publicHttpRoutes } from "../routes";
 import { mapError } from "./errors";
+import { httpIdentity, type Identity } from "./identity";
 import { parseJson, parseQuery, validate } from "./input";
 
 export type HttpEvent = APIGatewayProxyEventV2;
@@ -18,6 +20,8 @@ type Parsed<S extends Schemas, K extends keyof Schemas> = S[K] extends v.Generic
   : undefined;
 
 export interface HttpRequest<S extends Schemas> {
+  /** The token's subject when the stage requires tokens, else null. */
+  identity: Identity | null;
   params: Parsed<S, "params">;
   query: Parsed<S, "query">;
   body: Parsed<S, "body">;
@@ -32,11 +36,21 @@ export interface HttpReply<T> {
   body: T;
 }
 
-const headers = (requestId: string) => ({
-  "content-type": "application/json; charset=utf-8",
+// A JSON API: nothing in a response is meant to be rendered, framed, cached or sent along as a referrer.
+const securityHeaders = {
   "cache-control": "no-store",
+  "content-security-policy": "default-src 'none'; frame-ancestors 'none'",
+  "referrer-policy": "no-referrer",
+  "strict-transport-security": "max-age=31536000; includeSubDomains",
   "x-content-type-options": "nosniff",
+  "x-frame-options": "DENY",
+};
+
+const headers = (requestId: string, retryAfter: number | undefined) => ({
+  "content-type": "application/json; charset=utf-8",
+  ...securityHeaders,
   "x-request-id": requestId,
+  ...(retryAfter !== undefined && { "retry-after": String(retryAfter) }),
 });
 
 /**
@@ -49,9 +63,12 @@ export const http =
     const started = performance.now();
     const requestId = event.requestContext.requestId;
     const log = logger.child({ requestId, route: event.routeKey, roomId: event.pathParameters?.roomId });
-    let reply: HttpReply<unknown>;
+    let reply: HttpReply<unknown> & { retryAfter?: number | undefined };
     try {
       const request = {
+        identity: publicHttpRoutes.includes(event.routeKey as never)
+          ? null
+          : httpIdentity(event.requestContext),
         params: schemas.params && validate(schemas.params, event.pathParameters ?? {}, "path"),
         query: schemas.query && validate(schemas.query, parseQuery(event.rawQueryString), "query"),
         body: schemas.body && validate(schemas.body, parseJson(event.body, event.isBase64Encoded), "body"),
@@ -67,5 +84,9 @@ export const http =
       flushMetrics();
     }
     log.info({ status: reply.status, durationMs: Math.round(performance.now() - started) }, "request");
-    return { statusCode: reply.status, headers: headers(requestId), body: JSON.stringify(reply.body) };
+    return {
+      statusCode: reply.status,
+      headers: headers(requestId, reply.retryAfter),
+      body: JSON.stringify(reply.body),
+    };
   };

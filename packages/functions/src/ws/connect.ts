@@ -1,11 +1,21 @@
-import { Connection } from "@chat/core";
+import { AppError, Connection } from "@chat/core";
 import { ConnectQuery } from "@chat/types";
+import { config } from "../config";
+import { assertSameUser, socketIdentity } from "../edge/identity";
 import { validate } from "../edge/input";
 import { socket } from "../edge/socket";
 import { MetricUnit, metrics } from "../observability";
 
 export const handler = socket(async ({ event, connectionId, log }) => {
+  const identity = socketIdentity(event.requestContext);
   const query = validate(ConnectQuery, queryOf(event), "connect query");
+  assertSameUser(identity, query.userId);
+  const { connectionsPerUser } = config.settings.limits;
+  if ((await Connection.countForUser(query.userId)) >= connectionsPerUser) {
+    throw new AppError("rate_limited", `At most ${connectionsPerUser} connections per user`, undefined, {
+      retryAfter: 60,
+    });
+  }
   await Connection.connect({ connectionId, ...query });
   log.info({ roomId: query.roomId, userId: query.userId }, "connected");
   metrics.addDimension("EventType", "connect");
@@ -14,11 +24,10 @@ export const handler = socket(async ({ event, connectionId, log }) => {
 });
 
 // API Gateway passes repeated parameters in `multiValueQueryStringParameters`: keep them as arrays so the
-// schema refuses them.
+// schema refuses them. The token is the authorizer's business, not part of the query contract.
 const queryOf = (event: { multiValueQueryStringParameters?: Record<string, string[] | undefined> }) =>
   Object.fromEntries(
-    Object.entries(event.multiValueQueryStringParameters ?? {}).map(([key, values = []]) => [
-      key,
-      values.length === 1 ? values[0] : values,
-    ]),
+    Object.entries(event.multiValueQueryStringParameters ?? {})
+      .filter(([key]) => key !== "token")
+      .map(([key, values = []]) => [key, values.length === 1 ? values[0] : values]),
   );

@@ -1,0 +1,40 @@
+import * as v from "valibot";
+
+// Side-effect free: infra/ and the local stack import it to build the `Settings` resource handlers read.
+
+const PositiveInteger = v.pipe(v.number(), v.integer(), v.minValue(1));
+
+/** How callers prove who they are: not at all, or with a JWT from one issuer (API Gateway's JWT authorizer). */
+export const AuthSettings = v.variant("mode", [
+  v.object({ mode: v.literal("none") }),
+  v.object({
+    mode: v.literal("jwt"),
+    /** The `iss` every token must carry. */
+    issuer: v.pipe(v.string(), v.url()),
+    /** The `aud` every token must carry. */
+    audience: v.pipe(v.string(), v.minLength(1)),
+    /** Where the issuer publishes its signing keys. */
+    jwksUrl: v.pipe(v.string(), v.url()),
+  }),
+]);
+export type AuthSettings = v.InferOutput<typeof AuthSettings>;
+
+/** Per-stage settings of the handlers, linked to them as the SST resource `Settings`. */
+export const Settings = v.object({
+  auth: AuthSettings,
+  limits: v.object({
+    /** Messages one user may send per minute (REST and WebSocket together). */
+    sendsPerMinute: PositiveInteger,
+    /** Frames one connection may send per minute. */
+    framesPerMinute: PositiveInteger,
+    /** Open connections one user may have at once. */
+    connectionsPerUser: PositiveInteger,
+  }),
+});
+export type Settings = v.InferOutput<typeof Settings>;
+
+/** What a stage gets unless it says otherwise. */
+export const defaultSettings: Settings = {
+  auth: { mode: "none" },
+  limits: { sendsPerMinute: 60, framesPerMinute: 120, connectionsPerUser: 10 },
+};
