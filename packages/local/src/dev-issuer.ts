@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { UserId } from "@chat/types";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import * as v from "valibot";
+import { requestUrl } from "./request-url";
 
 export interface DevIssuer {
   issuer: string;
@@ -42,7 +43,7 @@ export const createDevIssuer = async (baseUrl: string, audience = "chat-local"):
       .sign(privateKey);
 
   const handle = (req: IncomingMessage, res: ServerResponse): boolean => {
-    const path = new URL(req.url ?? "/", "http://localhost").pathname;
+    const path = requestUrl(req).pathname;
     if (req.method === "GET" && path === "/.well-known/jwks.json") {
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(jwks));
       return true;

@@ -3,6 +3,7 @@ import { httpRoutes, publicHttpRoutes } from "@chat/functions/routes";
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from "aws-lambda";
 import type { JWTPayload } from "jose";
 import { gatewayId, type HttpFunction } from "./lambda";
+import { requestUrl } from "./request-url";
 import { matchRoute } from "./route-match";
 
 // API Gateway's own cap on a request body; the 16 KiB contract limit is the edge's job, as on AWS.
@@ -27,30 +28,31 @@ export const httpApi =
   async (req, res) => {
     const requestId = gatewayId();
     res.setHeader("apigw-requestid", requestId);
-    if (cors(req, res, corsOrigins)) return;
-    const body = await readBody(req);
-    if (body === null) return send(res, 413, { message: "Request Entity Too Large" });
-    const event = toEvent(req, body, requestId);
-    const invoke = functions[event.routeKey];
-    if (!invoke) return send(res, 404, { message: "Not Found" });
-    if (authorizer && !publicRoutes.includes(event.routeKey)) {
-      const claims = await authorizer(req.headers.authorization);
-      // API Gateway's own body here is `{"message":"Unauthorized"}`; the local stack adds the contract's code.
-      if (!claims) return send(res, 401, { code: "unauthorized", message: "Unauthorized" });
-      Object.assign(event.requestContext, {
-        authorizer: {
-          jwt: { claims: stringClaims(claims), scopes: null },
-          principalId: "",
-          integrationLatency: 0,
-        },
-      });
-    }
     try {
+      if (cors(req, res, corsOrigins)) return;
+      const body = await readBody(req);
+      if (body === null) return send(res, 413, { message: "Request Entity Too Large" });
+      const event = toEvent(req, body, requestId);
+      const invoke = functions[event.routeKey];
+      if (!invoke) return send(res, 404, { message: "Not Found" });
+      if (authorizer && !publicRoutes.includes(event.routeKey)) {
+        const claims = await authorizer(req.headers.authorization);
+        // API Gateway's own body here is `{"message":"Unauthorized"}`; the local stack adds the contract's code.
+        if (!claims) return send(res, 401, { code: "unauthorized", message: "Unauthorized" });
+        Object.assign(event.requestContext, {
+          authorizer: {
+            jwt: { claims: stringClaims(claims), scopes: null },
+            principalId: "",
+            integrationLatency: 0,
+          },
+        });
+      }
       writeResult(res, await invoke(event));
     } catch (error) {
-      // What API Gateway answers when the function itself fails; the edge makes this unreachable.
-      console.error(`[http] ${event.routeKey} threw`, error);
-      send(res, 500, { message: "Internal Server Error" });
+      // What API Gateway answers when the function (or, here, the emulation) fails; the edge makes it unreachable.
+      console.error(`[http] ${req.method} ${req.url} failed`, error);
+      if (!res.headersSent) send(res, 500, { message: "Internal Server Error" });
+      else res.destroy();
     }
   };
 
@@ -97,7 +99,7 @@ const textTypes = /^(text\/|application\/(json|xml|x-www-form-urlencoded|javascr
 
 const toEvent = (req: IncomingMessage, body: Buffer, requestId: string): APIGatewayProxyEventV2 => {
   const method = req.method ?? "GET";
-  const url = new URL(req.url ?? "/", "http://localhost");
+  const url = requestUrl(req);
   const { routeKey, pathParameters } = matchRoute(routeKeys, method, url.pathname) ?? {
     routeKey: "",
     pathParameters: {},

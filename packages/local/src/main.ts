@@ -12,11 +12,19 @@ const port = (name: string, fallback: number) => {
   return parsed;
 };
 
+const auth = process.env.CHAT_AUTH || "none";
+if (auth !== "none" && auth !== "jwt") {
+  console.error(`CHAT_AUTH must be "none" or "jwt", got "${auth}"`);
+  process.exit(1);
+}
+
 const started = performance.now();
 const stack = await startLocalStack({
   httpPort: port("CHAT_HTTP_PORT", 3000),
   wsPort: port("CHAT_WS_PORT", 3001),
   dataDir: process.env.CHAT_DATA_DIR || undefined,
+  auth,
+  corsOrigins: (process.env.CHAT_CORS_ORIGINS || "*").split(",").map((origin) => origin.trim()),
 }).catch((error: unknown) => {
   console.error(`Could not start the local stack: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
@@ -28,6 +36,7 @@ console.log(`
   HTTP API       ${stack.httpUrl}
   WebSocket API  ${stack.wsUrl}/?roomId=general&userId=u1&username=alice
   DynamoDB       ${stack.dynamoEndpoint} (${process.env.CHAT_DATA_DIR ? `data in ${process.env.CHAT_DATA_DIR}` : "in memory"})
+  Auth           ${auth === "jwt" ? `JWT from ${stack.issuer.issuer} (a token: pnpm mint-token <userId>)` : "none (CHAT_AUTH=jwt to require tokens)"}
 
   Try:  curl -s ${stack.httpUrl}/health
   Stop: Ctrl-C

@@ -23,7 +23,7 @@ export interface LocalStackOptions {
   dynamoEndpoint?: string | undefined;
   tableName?: string;
   stage?: string;
-  /** `jwt`: protected routes need a token from the development issuer (mint one with `pnpm token <userId>`). */
+  /** `jwt`: protected routes need a token from the development issuer (mint one with `pnpm mint-token <userId>`). */
   auth?: "none" | "jwt";
   /** CORS allow-list of the HTTP API; `*` (the default) allows any origin. */
   corsOrigins?: readonly string[];

@@ -7,6 +7,7 @@ import type {
 } from "aws-lambda";
 import { type WebSocket, WebSocketServer } from "ws";
 import { type AuthorizerFunction, gatewayId, type SocketFunction } from "./lambda";
+import { requestUrl } from "./request-url";
 
 // API Gateway's limit on one WebSocket message; a bigger one closes the connection (1009).
 const GATEWAY_MAX_MESSAGE_BYTES = 128 * 1024;
@@ -88,11 +89,18 @@ export const attachWebSocketApi = (
   };
 
   server.on("request", (req, res) => {
-    if (!extraRoutes?.(req, res)) void manage(connections, req, res);
+    if (extraRoutes?.(req, res)) return;
+    manage(connections, req, res).catch((failure: unknown) => {
+      console.error("[ws] management request failed", failure);
+      if (!res.headersSent) error(res, 500, "InternalServerErrorException", "Internal Server Error");
+    });
   });
   server.on("upgrade", (req, tcp: Duplex, head: Buffer) => {
     tcp.on("error", () => tcp.destroy());
-    void upgrade(req, tcp, head);
+    upgrade(req, tcp, head).catch((error: unknown) => {
+      console.error("[ws] handshake failed", error);
+      refuse(tcp, 500, JSON.stringify({ message: "Internal Server Error" }));
+    });
   });
   return {
     /** Drops every connection (each runs `$disconnect`) and waits for those handlers to finish. */
@@ -146,7 +154,7 @@ const refuse = (tcp: Duplex, statusCode: number, body: string) => {
 
 /** The management API: post to, describe or close a connection. */
 const manage = async (connections: Map<string, Connection>, req: IncomingMessage, res: ServerResponse) => {
-  const match = /^\/@connections\/([^/?]+)$/.exec(new URL(req.url ?? "/", "http://localhost").pathname);
+  const match = /^\/@connections\/([^/?]+)$/.exec(requestUrl(req).pathname);
   if (!match?.[1]) return error(res, 404, "NotFoundException", "Not Found");
   const connection = connections.get(decodeURIComponent(match[1]));
   const body = await readAll(req);
@@ -219,7 +227,7 @@ const routeEvent = (
 
 /** `$connect` carries the handshake's headers and query, as API Gateway sends them. */
 const connectEvent = (req: IncomingMessage, connectionId: string) => {
-  const url = new URL(req.url ?? "/", "http://localhost");
+  const url = requestUrl(req);
   const queryStringParameters: Record<string, string> = {};
   const multiValueQueryStringParameters: Record<string, string[]> = {};
   for (const [key, value] of url.searchParams) {

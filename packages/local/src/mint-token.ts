@@ -1,0 +1,19 @@
+// `pnpm mint-token <userId>`: asks the running `pnpm dev` stack's development issuer for a token.
+const userId = process.argv[2];
+if (!userId) {
+  console.error("usage: pnpm mint-token <userId> [expiresIn, e.g. 1h]");
+  process.exit(1);
+}
+const issuer = `http://127.0.0.1:${process.env.CHAT_WS_PORT || 3001}`;
+const response = await fetch(`${issuer}/dev/token`, {
+  method: "POST",
+  headers: { "content-type": "application/json" },
+  body: JSON.stringify({ userId, ...(process.argv[3] && { expiresIn: process.argv[3] }) }),
+}).catch(() => null);
+if (!response?.ok) {
+  console.error(
+    `No token from ${issuer}: is \`pnpm dev\` running? (${response ? await response.text() : "unreachable"})`,
+  );
+  process.exit(1);
+}
+console.log(((await response.json()) as { token: string }).token);
