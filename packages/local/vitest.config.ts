@@ -6,6 +6,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     // End-to-end tests drive hundreds of real requests; each still has to finish.
     testTimeout: 60_000,
-    env: { LOG_LEVEL: process.env.LOG_LEVEL ?? "warn" },
+    env: { LOG_LEVEL: process.env.LOG_LEVEL ?? "error" },
   },
 });

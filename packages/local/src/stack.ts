@@ -38,6 +38,8 @@ export interface LocalStack {
   /** The development token issuer (always running; only required when `auth` is `jwt`). */
   issuer: DevIssuer;
   settings: Settings;
+  /** Failure injection, for tests: make the management API answer posts with errors for a while. */
+  failPosts(status: number, count: number): void;
   stop(): Promise<void>;
 }
 
@@ -117,6 +119,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       dynamoEndpoint,
       issuer,
       settings,
+      failPosts: socketApi.failPosts,
       stop,
     };
   } catch (error) {

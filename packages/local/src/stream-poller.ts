@@ -26,6 +26,10 @@ interface Shard {
   id: string;
   parentId: string | undefined;
   iterator: string | undefined;
+  /** The last record read, to resume after it when the iterator is lost (DynamoDB restarted). */
+  lastSequenceNumber: string | undefined;
+  /** The iterator failed: get a new one before the next read. */
+  stale: boolean;
   closed: boolean;
 }
 
@@ -43,10 +47,12 @@ export const startStreamPoller = async ({
 }: StreamPollerOptions) => {
   const dynamo = new DynamoDBClient({});
   const streams = new DynamoDBStreamsClient({});
-  const { Table } = await dynamo.send(new DescribeTableCommand({ TableName: tableName }));
-  dynamo.destroy();
-  const streamArn = Table?.LatestStreamArn;
-  if (!streamArn) throw new Error(`Table ${tableName} has no stream`);
+  const latestStreamArn = async () => {
+    const { Table } = await dynamo.send(new DescribeTableCommand({ TableName: tableName }));
+    if (!Table?.LatestStreamArn) throw new Error(`Table ${tableName} has no stream`);
+    return Table.LatestStreamArn;
+  };
+  let streamArn = await latestStreamArn();
 
   // Closed shards stay listed, so a later discovery does not read them again.
   const shards = new Map<string, Shard>();
@@ -72,6 +78,8 @@ export const startStreamPoller = async ({
           id: shard.ShardId,
           parentId: shard.ParentShardId,
           iterator: ShardIterator,
+          lastSequenceNumber: undefined,
+          stale: false,
           closed: false,
         });
       }
@@ -100,30 +108,61 @@ export const startStreamPoller = async ({
     }
   };
 
+  // After an outage the old iterators are void: resume each shard just after the last record read.
+  const refresh = async (shard: Shard) => {
+    const { ShardIterator } = await streams.send(
+      new GetShardIteratorCommand({
+        StreamArn: streamArn,
+        ShardId: shard.id,
+        ...(shard.lastSequenceNumber
+          ? { ShardIteratorType: "AFTER_SEQUENCE_NUMBER", SequenceNumber: shard.lastSequenceNumber }
+          : { ShardIteratorType: "LATEST" }),
+      }),
+    );
+    shard.iterator = ShardIterator;
+    shard.stale = false;
+  };
+
   const pollShard = async (shard: Shard): Promise<number> => {
+    if (shard.stale) await refresh(shard);
     if (!shard.iterator) {
       shard.closed = true;
       return 0;
     }
-    const { Records = [], NextShardIterator } = await streams.send(
-      new GetRecordsCommand({ ShardIterator: shard.iterator, Limit: batchSize }),
-    );
+    const { Records = [], NextShardIterator } = await streams
+      .send(new GetRecordsCommand({ ShardIterator: shard.iterator, Limit: batchSize }))
+      .catch((error: unknown) => {
+        shard.stale = true;
+        throw error;
+      });
     const matching = Records.map((record) => toLambdaRecord(record, streamArn)).filter((record) =>
       matchesFilter(broadcaster.filter, record),
     );
     if (matching.length > 0) await deliver(matching);
     shard.iterator = NextShardIterator;
+    shard.lastSequenceNumber = Records.at(-1)?.dynamodb?.SequenceNumber ?? shard.lastSequenceNumber;
     return Records.length;
+  };
+
+  // The table was recreated (a new stream): start over on the new one.
+  const restart = async () => {
+    const arn = await latestStreamArn();
+    if (arn === streamArn) return;
+    streamArn = arn;
+    shards.clear();
+    await discover(false);
   };
 
   await discover(true);
   let running = true;
   const loop = (async () => {
     let lastDiscovery = Date.now();
+    let failing: unknown;
     while (running) {
       let read = 0;
       try {
         if (Date.now() - lastDiscovery > 1_000) {
+          if (failing) await restart();
           await discover(false);
           lastDiscovery = Date.now();
         }
@@ -132,9 +171,13 @@ export const startStreamPoller = async ({
           if (shard.closed || (parent && !parent.closed)) continue;
           read += await pollShard(shard);
         }
+        if (failing) console.error("[stream] reading the stream again");
+        failing = undefined;
       } catch (error) {
-        if (running) console.error("[stream] poll failed, retrying", error);
-        await sleep(500);
+        // One line per outage, not one per poll.
+        if (running && !failing) console.error("[stream] cannot read the stream, retrying:", String(error));
+        failing = error;
+        await sleep(250);
       }
       if (read === 0) await sleep(idleMs);
     }
@@ -145,6 +188,7 @@ export const startStreamPoller = async ({
       running = false;
       await loop;
       streams.destroy();
+      dynamo.destroy();
     },
   };
 };

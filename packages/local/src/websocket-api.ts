@@ -39,6 +39,7 @@ export const attachWebSocketApi = (
   { authorizer, extraRoutes }: WebSocketApiOptions,
 ) => {
   const connections = new Map<string, Connection>();
+  const faults = { status: 0, remaining: 0 };
   const disconnects = new Set<Promise<unknown>>();
   const wss = new WebSocketServer({ noServer: true, maxPayload: GATEWAY_MAX_MESSAGE_BYTES });
 
@@ -90,7 +91,7 @@ export const attachWebSocketApi = (
 
   server.on("request", (req, res) => {
     if (extraRoutes?.(req, res)) return;
-    manage(connections, req, res).catch((failure: unknown) => {
+    manage(connections, faults, req, res).catch((failure: unknown) => {
       console.error("[ws] management request failed", failure);
       if (!res.headersSent) error(res, 500, "InternalServerErrorException", "Internal Server Error");
     });
@@ -103,6 +104,13 @@ export const attachWebSocketApi = (
     });
   });
   return {
+    /**
+     * Makes the next `count` posts to connections fail with `status` (429 throttled, 5xx broken), the way a busy
+     * or failing API Gateway answers: for failure tests.
+     */
+    failPosts: (status: number, count: number) => {
+      Object.assign(faults, { status, remaining: count });
+    },
     /** Drops every connection (each runs `$disconnect`) and waits for those handlers to finish. */
     closeAll: async () => {
       const closed = [...connections.values()].map(
@@ -153,12 +161,22 @@ const refuse = (tcp: Duplex, statusCode: number, body: string) => {
 };
 
 /** The management API: post to, describe or close a connection. */
-const manage = async (connections: Map<string, Connection>, req: IncomingMessage, res: ServerResponse) => {
+const manage = async (
+  connections: Map<string, Connection>,
+  faults: { status: number; remaining: number },
+  req: IncomingMessage,
+  res: ServerResponse,
+) => {
   const match = /^\/@connections\/([^/?]+)$/.exec(requestUrl(req).pathname);
   if (!match?.[1]) return error(res, 404, "NotFoundException", "Not Found");
   const connection = connections.get(decodeURIComponent(match[1]));
   const body = await readAll(req);
   if (!connection) return error(res, 410, "GoneException", "Gone");
+  if (req.method === "POST" && faults.remaining > 0) {
+    faults.remaining--;
+    const type = faults.status === 429 ? "LimitExceededException" : "InternalServerErrorException";
+    return error(res, faults.status, type, "Injected failure");
+  }
   switch (req.method) {
     case "POST":
       connection.socket.send(body, { binary: false });

@@ -11,6 +11,8 @@ export interface TestClient {
     predicate?: (frame: ServerFrame) => boolean,
     timeoutMs?: number,
   ): Promise<ServerFrame[]>;
+  /** Resolves once `condition` holds, checked after every frame; rejects after `timeoutMs`. */
+  until(condition: () => boolean, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -20,6 +22,21 @@ export const connectClient = (wsUrl: string, query: Record<string, string>): Pro
     const socket = new WebSocket(`${wsUrl}/?${new URLSearchParams(query)}`);
     const frames: ServerFrame[] = [];
     const waiters = new Set<() => void>();
+    const until = (condition: () => boolean, timeoutMs = 5_000, what = () => "a condition") =>
+      new Promise<void>((done, fail) => {
+        const check = () => {
+          if (!condition()) return;
+          waiters.delete(check);
+          clearTimeout(timer);
+          done();
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          fail(new Error(`waited ${timeoutMs} ms for ${what()}`));
+        }, timeoutMs);
+        waiters.add(check);
+        check();
+      });
     socket.on("message", (data) => {
       frames.push(v.parse(ServerFrame, JSON.parse(String(data))));
       for (const wake of waiters) wake();
@@ -33,25 +50,14 @@ export const connectClient = (wsUrl: string, query: Record<string, string>): Pro
         socket,
         frames,
         waitFor: (count, predicate = () => true, timeoutMs = 5_000) =>
-          new Promise((done, fail) => {
-            const check = () => {
-              const matching = frames.filter(predicate);
-              if (matching.length < count) return;
-              waiters.delete(check);
-              clearTimeout(timer);
-              done(matching);
-            };
-            const timer = setTimeout(() => {
-              waiters.delete(check);
-              fail(
-                new Error(
-                  `waited ${timeoutMs} ms for ${count} frames, got ${frames.filter(predicate).length}`,
-                ),
-              );
-            }, timeoutMs);
-            waiters.add(check);
-            check();
-          }),
+          until(
+            () => frames.filter(predicate).length >= count,
+            timeoutMs,
+            () => {
+              return `${count} frames, got ${frames.filter(predicate).length}`;
+            },
+          ).then(() => frames.filter(predicate)),
+        until,
         close: () =>
           new Promise<void>((closed) => {
             if (socket.readyState === WebSocket.CLOSED) return closed();

@@ -76,7 +76,12 @@ const post = async (
       return prune(connectionId, log);
     }
     const retryable = isRetryable(error);
-    log.warn({ err: error, connectionId, retryable }, "post to connection failed");
+    // One line per failed post: the error's name and status say enough, a stack trace per connection would not.
+    const { name, $metadata } = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+    log.warn(
+      { connectionId, error: name, status: $metadata?.httpStatusCode, retryable },
+      "post to connection failed",
+    );
     return retryable ? "retry" : "failed";
   }
 };
