@@ -64,3 +64,66 @@ describe("Connection", () => {
     expect((await allInRoom(b, 10)).flat()).toEqual([]);
   });
 });
+
+describe("Connection subscriptions and presence", () => {
+  const session = (connectionId: string, userId = "u1") => ({
+    connectionId,
+    userId,
+    username: userId.toUpperCase(),
+    connectedAt: new Date().toISOString(),
+  });
+
+  it("reports a join for a user's first connection in a room and a leave for their last", async () => {
+    const roomId = newRoom();
+    const [a, b] = [session(`a-${roomId}`), session(`b-${roomId}`)];
+
+    const firstJoin = await Connection.subscribe(a, roomId);
+    const secondJoin = await Connection.subscribe(b, roomId);
+    const again = await Connection.subscribe(a, roomId);
+    const firstLeave = await Connection.unsubscribe(a, roomId);
+    const lastLeave = await Connection.unsubscribe(b, roomId);
+
+    expect(firstJoin).toEqual({ roomId, userId: "u1", username: "U1" });
+    expect([secondJoin, again, firstLeave]).toEqual([null, null, null]);
+    expect(lastLeave).toEqual({ roomId, userId: "u1", username: "U1" });
+  });
+
+  it("lists one member per user, however many connections they have", async () => {
+    const roomId = newRoom();
+    await Connection.subscribe(session(`a-${roomId}`, "alice"), roomId);
+    await Connection.subscribe(session(`b-${roomId}`, "alice"), roomId);
+    await Connection.subscribe(session(`c-${roomId}`, "bob"), roomId);
+
+    const members = await Connection.members(roomId);
+
+    expect(members.map((m) => m.userId).sort()).toEqual(["alice", "bob"]);
+    expect(members.find((m) => m.userId === "alice")?.username).toBe("ALICE");
+  });
+
+  it("refuses a 21st room on one connection", async () => {
+    const base = newRoom();
+    const s = session(`many-${base}`);
+    for (let i = 0; i < 20; i++) await Connection.subscribe(s, `${base}-${i}`);
+
+    await expect(Connection.subscribe(s, `${base}-20`)).rejects.toMatchObject({ code: "forbidden" });
+    expect(await Connection.subscribe(s, `${base}-3`)).toBeNull();
+  });
+
+  it("reports the rooms a disconnect leaves empty of the user, and forgets the session", async () => {
+    const [a, b] = [newRoom(), newRoom()];
+    const connectionId = `d-${a}`;
+    await Connection.connect({ connectionId, roomId: a, userId: "dora", username: "Dora" });
+    const kept = session(`other-${a}`, "dora");
+    await Connection.subscribe(kept, a);
+    const current = await Connection.session(connectionId);
+    if (!current) throw new Error("no session");
+    await Connection.subscribe(current, b);
+
+    const changes = await Connection.disconnect(connectionId);
+
+    expect(changes).toEqual([{ roomId: b, userId: "dora", username: "Dora" }]);
+    expect(await Connection.session(connectionId)).toBeNull();
+    expect((await Connection.members(a)).map((m) => m.userId)).toEqual(["dora"]);
+    expect(await Connection.members(b)).toEqual([]);
+  });
+});

@@ -54,3 +54,7 @@ export const storage = async <T>(call: () => Promise<T>): Promise<T> => {
     throw toStorageError(error);
   }
 };
+
+/** Whether a failure is DynamoDB refusing a write's condition (ElectroDB keeps the AWS error as `cause`). */
+export const isConditionalCheckFailure = (error: unknown): boolean =>
+  causeChain(error).some((e) => e instanceof Error && e.name === "ConditionalCheckFailedException");

@@ -3,7 +3,7 @@ import { Entity, type EntityItem, Service } from "electrodb";
 import { decodeTime, monotonicFactory } from "ulid";
 import * as v from "valibot";
 import { entityConfig, epochSeconds, keys } from "./entity";
-import { AppError, storage } from "./error";
+import { AppError, isConditionalCheckFailure, storage } from "./error";
 import { IdempotencyEntity } from "./idempotency";
 import { RoomEntity } from "./room";
 
@@ -155,13 +155,6 @@ const replay = (input: SendInput): Promise<ChatMessage> =>
     if (!first?.data) throw new AppError("internal", "Internal error", undefined, { cause: key.data });
     return toChatMessage(first.data);
   });
-
-const isConditionalCheckFailure = (error: unknown): boolean => {
-  for (let e = error; e instanceof Error; e = e.cause) {
-    if (e.name === "ConditionalCheckFailedException") return true;
-  }
-  return false;
-};
 
 export interface ListOptions {
   limit: number;

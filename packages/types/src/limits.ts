@@ -16,6 +16,8 @@ export const Limits = {
   /** Page size of message history. */
   historyDefaultLimit: 50,
   historyMaxLimit: 100,
+  /** Rooms one WebSocket connection may be subscribed to at once. */
+  roomsPerConnection: 20,
   /** Request bodies and WebSocket frames, in UTF-8 bytes. */
   maxBodyBytes: 16 * 1024,
   /** How long a `(roomId, userId, clientMessageId)` send is remembered, in seconds. */

@@ -1,10 +1,13 @@
 import * as v from "valibot";
 import { ErrorResponse } from "./error";
-import { RoomId, Timestamp, UserId, Username } from "./fields";
+import { ClientMessageId, MessageText, RoomId, Timestamp, UserId, Username } from "./fields";
 import { DEFAULT_ROOM_ID } from "./limits";
 import { ChatMessage } from "./message";
 
-/** Query of the WebSocket handshake: `?roomId=general&userId=u1&username=alice`. Unknown parameters are ignored. */
+/**
+ * Query of the WebSocket handshake: `?roomId=general&userId=u1&username=alice` (plus `token` when the stage
+ * requires one). The room is the connection's first subscription. Unknown parameters are ignored.
+ */
 export const ConnectQuery = v.object({
   roomId: v.optional(RoomId, DEFAULT_ROOM_ID),
   userId: UserId,
@@ -12,25 +15,105 @@ export const ConnectQuery = v.object({
 });
 export type ConnectQuery = v.InferOutput<typeof ConnectQuery>;
 
-/** client -> server: keeps the connection alive and measures round trips. */
+// client -> server. Unknown keys are refused, as in request bodies.
+
+/** Keeps the connection alive and measures round trips: answered with `pong`. */
 export const PingFrame = v.strictObject({ type: v.literal("ping") });
 export type PingFrame = v.InferOutput<typeof PingFrame>;
 
+/** Sends a message as the connection's user, exactly like `POST /rooms/{roomId}/messages`: answered with `ack`. */
+export const SendFrame = v.strictObject({
+  type: v.literal("send"),
+  roomId: RoomId,
+  text: MessageText,
+  clientMessageId: v.optional(ClientMessageId),
+});
+export type SendFrame = v.InferOutput<typeof SendFrame>;
+
+/** Starts receiving a room's messages, typing and presence: answered with `subscribed`. */
+export const SubscribeFrame = v.strictObject({ type: v.literal("subscribe"), roomId: RoomId });
+export type SubscribeFrame = v.InferOutput<typeof SubscribeFrame>;
+
+/** Stops receiving a room: answered with `unsubscribed`. */
+export const UnsubscribeFrame = v.strictObject({ type: v.literal("unsubscribe"), roomId: RoomId });
+export type UnsubscribeFrame = v.InferOutput<typeof UnsubscribeFrame>;
+
+/** "I am typing" in a subscribed room: relayed to the room's other connections, not stored, throttled per user. */
+export const TypingFrame = v.strictObject({ type: v.literal("typing"), roomId: RoomId });
+export type TypingFrame = v.InferOutput<typeof TypingFrame>;
+
 /** Every frame a client may send. */
-export const ClientFrame = v.variant("type", [PingFrame]);
+export const ClientFrame = v.variant("type", [
+  PingFrame,
+  SendFrame,
+  SubscribeFrame,
+  UnsubscribeFrame,
+  TypingFrame,
+]);
 export type ClientFrame = v.InferOutput<typeof ClientFrame>;
 
-/** server -> client: a new message in the connection's room. */
+// server -> client
+
+/** A new message in one of the connection's rooms. */
 export const MessageFrame = v.object({ type: v.literal("message"), message: ChatMessage });
 export type MessageFrame = v.InferOutput<typeof MessageFrame>;
 
 export const PongFrame = v.object({ type: v.literal("pong"), timestamp: Timestamp });
 export type PongFrame = v.InferOutput<typeof PongFrame>;
 
-/** server -> client: a frame was rejected; the connection stays open. */
-export const ErrorFrame = v.object({ type: v.literal("error"), error: ErrorResponse });
+/** A `send` frame was stored (or was a repeat: `message` is then the first one). */
+export const AckFrame = v.object({
+  type: v.literal("ack"),
+  clientMessageId: v.nullable(ClientMessageId),
+  message: ChatMessage,
+});
+export type AckFrame = v.InferOutput<typeof AckFrame>;
+
+export const SubscribedFrame = v.object({ type: v.literal("subscribed"), roomId: RoomId });
+export type SubscribedFrame = v.InferOutput<typeof SubscribedFrame>;
+
+export const UnsubscribedFrame = v.object({ type: v.literal("unsubscribed"), roomId: RoomId });
+export type UnsubscribedFrame = v.InferOutput<typeof UnsubscribedFrame>;
+
+/** Someone else in the room is typing. */
+export const TypingNoticeFrame = v.object({
+  type: v.literal("typing"),
+  roomId: RoomId,
+  userId: UserId,
+  username: Username,
+});
+export type TypingNoticeFrame = v.InferOutput<typeof TypingNoticeFrame>;
+
+/** A user's first connection joined the room, or their last one left it (unsubscribed, disconnected or gone). */
+export const PresenceFrame = v.object({
+  type: v.literal("presence"),
+  roomId: RoomId,
+  event: v.picklist(["join", "leave"]),
+  userId: UserId,
+  username: Username,
+});
+export type PresenceFrame = v.InferOutput<typeof PresenceFrame>;
+
+/**
+ * A frame was rejected; the connection stays open. A rejected `send` carries its `clientMessageId`, so the client
+ * knows which optimistic message failed.
+ */
+export const ErrorFrame = v.object({
+  type: v.literal("error"),
+  clientMessageId: v.optional(v.nullable(ClientMessageId)),
+  error: ErrorResponse,
+});
 export type ErrorFrame = v.InferOutput<typeof ErrorFrame>;
 
 /** Every frame the server may send. */
-export const ServerFrame = v.variant("type", [MessageFrame, PongFrame, ErrorFrame]);
+export const ServerFrame = v.variant("type", [
+  MessageFrame,
+  PongFrame,
+  AckFrame,
+  SubscribedFrame,
+  UnsubscribedFrame,
+  TypingNoticeFrame,
+  PresenceFrame,
+  ErrorFrame,
+]);
 export type ServerFrame = v.InferOutput<typeof ServerFrame>;

@@ -36,11 +36,14 @@ export const socket =
     return { statusCode: reply.status, ...(reply.body && { body: JSON.stringify(reply.body) }) };
   };
 
+/** A frame sent on a connection: its raw body, before parsing. */
+export type FrameRequest = SocketRequest & { body: string | undefined };
+
 /**
  * The WebSocket edge for frames (`$default`): the route's replies and any error are pushed back to the sending
  * connection as frames; the connection always stays open.
  */
-export const frames = (route: (request: SocketRequest & { body: string | undefined }) => Promise<void>) =>
+export const frames = (route: (request: FrameRequest) => Promise<void>) =>
   socket(async (request) => {
     try {
       await route({ ...request, body: request.event.body });

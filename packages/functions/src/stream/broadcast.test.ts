@@ -83,7 +83,9 @@ describe("broadcaster", () => {
     const response = await broadcast([await insertRecord(roomId, "anyone there?")]);
 
     expect(response).toEqual({ batchItemFailures: [] });
-    expect(await received(live)).toHaveLength(1);
+    const frames = await received(live);
+    expect(frames.filter((frame) => frame.type === "message")).toHaveLength(1);
+    expect(frames).toContainEqual({ type: "presence", roomId, event: "leave", userId: "u", username: "u" });
     expect((await Connection.inRoom(roomId)).connections.map((c) => c.connectionId)).toEqual([live]);
   });
 

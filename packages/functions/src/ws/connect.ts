@@ -4,6 +4,7 @@ import { config } from "../config";
 import { assertSameUser, socketIdentity } from "../edge/identity";
 import { validate } from "../edge/input";
 import { socket } from "../edge/socket";
+import { fanOut } from "../fan-out";
 import { MetricUnit, metrics } from "../observability";
 
 export const handler = socket(async ({ event, connectionId, log }) => {
@@ -16,8 +17,12 @@ export const handler = socket(async ({ event, connectionId, log }) => {
       retryAfter: 60,
     });
   }
-  await Connection.connect({ connectionId, ...query });
+  const joined = await Connection.connect({ connectionId, ...query });
   log.info({ roomId: query.roomId, userId: query.userId }, "connected");
+  if (joined)
+    await fanOut(joined.roomId, { type: "presence", event: "join", ...joined }, log, {
+      except: connectionId,
+    });
   metrics.addDimension("EventType", "connect");
   metrics.addMetric("ConnectionEvents", MetricUnit.Count, 1);
   return { status: 200 };

@@ -1,0 +1,98 @@
+import { GoneException } from "@aws-sdk/client-apigatewaymanagementapi";
+import { Connection } from "@chat/core";
+import type { ServerFrame } from "@chat/types";
+import pLimit from "p-limit";
+import type { Logger } from "./observability";
+import { encodeFrame, POST_CONCURRENCY, postToConnection } from "./realtime";
+
+/** What happened to one post: delivered, connection gone (pruned), still connecting, failed (retryable or not). */
+export type Outcome = "sent" | "gone" | "connecting" | "retry" | "failed";
+
+export type Outcomes = Record<Outcome, number>;
+
+/**
+ * Pushes one frame to every connection subscribed to a room (but `except`), page by page, with bounded
+ * concurrency. Connections API Gateway reports gone are pruned, and their users' departures announced.
+ */
+export const fanOut = async (
+  roomId: string,
+  frame: ServerFrame,
+  log: Logger,
+  { except }: { except?: string } = {},
+): Promise<Outcomes> => {
+  const data = encodeFrame(frame);
+  const limit = pLimit(POST_CONCURRENCY);
+  const posts: Promise<Outcome>[] = [];
+  try {
+    // Posting starts while the next page of connections is read.
+    let cursor: string | null = null;
+    do {
+      const page: Connection.ConnectionPage = await Connection.inRoom(roomId, { cursor });
+      for (const connection of page.connections) {
+        if (connection.connectionId !== except) posts.push(limit(() => post(connection, data, log)));
+      }
+      cursor = page.cursor;
+    } while (cursor);
+  } catch (error) {
+    log.warn({ err: error, roomId }, "could not read the room's connections");
+    posts.push(Promise.resolve("retry"));
+  }
+  const outcomes: Outcomes = { sent: 0, gone: 0, connecting: 0, retry: 0, failed: 0 };
+  for (const outcome of await Promise.all(posts)) outcomes[outcome]++;
+  return outcomes;
+};
+
+/** Tells each room that a user's last connection left it. */
+export const announceDepartures = async (
+  changes: Connection.PresenceChange[],
+  log: Logger,
+): Promise<void> => {
+  for (const { roomId, userId, username } of changes) {
+    await fanOut(roomId, { type: "presence", roomId, event: "leave", userId, username }, log);
+  }
+};
+
+// A connection's row is written during `$connect`, before API Gateway completes the handshake; until then the
+// connection reports gone. Pruning it then would leave a connected client that never hears from its room.
+const HANDSHAKE_GRACE_MS = 10_000;
+
+const post = async (
+  { connectionId, connectedAt }: Pick<Connection.ConnectionItem, "connectionId" | "connectedAt">,
+  data: Uint8Array,
+  log: Logger,
+): Promise<Outcome> => {
+  try {
+    await postToConnection(connectionId, data);
+    return "sent";
+  } catch (error) {
+    if (error instanceof GoneException) {
+      if (Date.now() - Date.parse(connectedAt) < HANDSHAKE_GRACE_MS) return "connecting";
+      return prune(connectionId, log);
+    }
+    const retryable = isRetryable(error);
+    // One line per failed post: the error's name and status say enough, a stack trace per connection would not.
+    const { name, $metadata } = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+    log.warn(
+      { connectionId, error: name, status: $metadata?.httpStatusCode, retryable },
+      "post to connection failed",
+    );
+    return retryable ? "retry" : "failed";
+  }
+};
+
+const prune = async (connectionId: string, log: Logger): Promise<Outcome> => {
+  // A failed prune is not worth a redelivery: the next broadcast or the row's TTL removes it.
+  try {
+    await announceDepartures(await Connection.disconnect(connectionId), log);
+  } catch (error) {
+    log.warn({ err: error, connectionId }, "could not prune a gone connection");
+  }
+  return "gone";
+};
+
+/** Throttling, server errors and no answer at all may pass on a retry; other client errors will not. */
+const isRetryable = (error: unknown): boolean => {
+  const { $metadata, $fault } = (error ?? {}) as { $metadata?: { httpStatusCode?: number }; $fault?: string };
+  const status = $metadata?.httpStatusCode;
+  return status === undefined || status === 429 || $fault === "server" || status >= 500;
+};
