@@ -114,6 +114,11 @@ export class RoomSubscription {
   #generation = 0;
   /** Every message up to this id has been delivered (or was before the subscription's start). */
   #cursor: string | undefined;
+  /**
+   * Where the subscription starts: messages at or before it (just before it when not `inclusive`) predate the
+   * subscription, and a late push of one is not delivered.
+   */
+  #floor: { id: string; inclusive: boolean } | undefined;
   /** Pushes held back while a catch-up runs; `undefined` when none runs. */
   #buffer: ChatMessage[] | undefined;
   #attempt = 0;
@@ -136,6 +141,7 @@ export class RoomSubscription {
     const { roomId: _, after, ...durations } = options;
     this.#options = { ...defaults, ...durations };
     this.#cursor = after;
+    if (after !== undefined) this.#floor = { id: after, inclusive: true };
     // Listeners are attached right after connect() returns; open once they are.
     queueMicrotask(() => this.#open());
   }
@@ -332,6 +338,11 @@ export class RoomSubscription {
         });
         if (backlog > 0) fetched.push(...page.messages);
         cursor = page.messages.at(-1)?.id ?? MIN_MESSAGE_ID;
+        const oldest = page.messages[0]?.id;
+        this.#floor =
+          backlog > 0 && oldest !== undefined
+            ? { id: oldest, inclusive: false }
+            : { id: cursor, inclusive: true };
       } else {
         for (;;) {
           const page = await this.#client.history(this.roomId, {
@@ -361,8 +372,10 @@ export class RoomSubscription {
   }
 
   #deliver(messages: ChatMessage[]): void {
+    const floor = this.#floor;
     for (const message of messages) {
       if (this.#seen.has(message.id)) continue;
+      if (floor && (message.id < floor.id || (floor.inclusive && message.id === floor.id))) continue;
       this.#seen.add(message.id);
       if (this.#seen.size > SEEN_IDS_KEPT) {
         const oldest = this.#seen.values().next().value;

@@ -105,9 +105,11 @@ export const startFlakyProxy = async (
 /**
  * A stand-in for the network between the client and the real WebSocket API: a loopback TCP relay that can be cut
  * off. While blocked it refuses every new connection (as an unreachable API would) and counts the attempts.
+ * Muted, it stops passing on what the server sends.
  */
 export const startRelay = async (targetPort: number) => {
   let blocked = false;
+  let muted = false;
   let refused = 0;
   const sockets = new Set<Socket>();
   const server = createTcpServer((client) => {
@@ -122,7 +124,10 @@ export const startRelay = async (targetPort: number) => {
       socket.on("close", () => sockets.delete(socket));
       socket.on("error", () => undefined);
     }
-    client.pipe(upstream).pipe(client);
+    client.pipe(upstream);
+    upstream.on("data", (chunk: Buffer) => {
+      if (!muted) client.write(chunk);
+    });
     client.on("close", () => upstream.destroy());
     upstream.on("close", () => client.destroy());
   });
@@ -134,6 +139,10 @@ export const startRelay = async (targetPort: number) => {
     },
     unblock: () => {
       blocked = false;
+    },
+    /** From now on, passes nothing the server sends on to the clients: their sockets stay open but hear nothing. */
+    mute: () => {
+      muted = true;
     },
     refused: () => refused,
     close: () =>
