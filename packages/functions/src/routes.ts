@@ -10,6 +10,7 @@ export const httpRoutes = {
   "GET /rooms": "http/list-rooms",
   "POST /rooms/{roomId}/messages": "http/send-message",
   "GET /rooms/{roomId}/messages": "http/get-messages",
+  "GET /openapi.json": "http/openapi",
   $default: "http/not-found",
 } as const;
 
