@@ -11,11 +11,16 @@ export const httpRoutes = {
   "POST /rooms/{roomId}/messages": "http/send-message",
   "GET /rooms/{roomId}/messages": "http/get-messages",
   "GET /rooms/{roomId}/members": "http/list-members",
+  "GET /openapi.json": "http/openapi",
   $default: "http/not-found",
 } as const;
 
 /** Routes anyone may call when the stage requires a token; every other HTTP route needs one. */
-export const publicHttpRoutes: readonly (keyof typeof httpRoutes)[] = ["GET /health", "$default"];
+export const publicHttpRoutes: readonly (keyof typeof httpRoutes)[] = [
+  "GET /health",
+  "GET /openapi.json",
+  "$default",
+];
 
 export const socketRoutes = {
   $connect: "ws/connect",

@@ -1,4 +1,5 @@
 import { startLocalStack } from "./stack";
+import { startWebServer } from "./web-server";
 
 // `pnpm dev`: the whole stack on this machine, until Ctrl-C.
 const port = (name: string, fallback: number) => {
@@ -30,9 +31,20 @@ const stack = await startLocalStack({
   process.exit(1);
 });
 
+const web = await startWebServer({
+  httpUrl: stack.httpUrl,
+  wsUrl: stack.wsUrl,
+  port: port("CHAT_WEB_PORT", 5173),
+}).catch(async (error: unknown) => {
+  console.error(`Could not start the web page: ${error instanceof Error ? error.message : String(error)}`);
+  await stack.stop();
+  process.exit(1);
+});
+
 console.log(`
   Chat backend is running (${Math.round(performance.now() - started)} ms)
 
+  Web page       ${web.url}
   HTTP API       ${stack.httpUrl}
   WebSocket API  ${stack.wsUrl}/?roomId=general&userId=u1&username=alice
   DynamoDB       ${stack.dynamoEndpoint} (${process.env.CHAT_DATA_DIR ? `data in ${process.env.CHAT_DATA_DIR}` : "in memory"})
@@ -47,6 +59,7 @@ const shutdown = async (signal: string) => {
   if (stopping) return;
   stopping = true;
   console.log(`\n${signal}: stopping...`);
+  await web.stop();
   await stack.stop();
   process.exit(0);
 };

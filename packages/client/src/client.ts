@@ -1,0 +1,273 @@
+import {
+  type ChatMessage,
+  ErrorResponse,
+  GetMessagesResponse,
+  HealthResponse,
+  ListRoomsResponse,
+  type Room,
+  SendMessageRequest,
+  SendMessageResponse,
+  toErrorIssues,
+  UserId,
+  Username,
+} from "@chat/types";
+import * as v from "valibot";
+import { ChatApiError, ChatNetworkError, ChatProtocolError, codeForStatus } from "./errors";
+import { newClientMessageId } from "./ids";
+import {
+  backoffDelay,
+  defaultRetry,
+  isRetryableStatus,
+  parseRetryAfter,
+  type RetryEvent,
+  type RetryOptions,
+  sleep,
+} from "./retry";
+import { type ConnectOptions, RoomSubscription, type WebSocketConstructor } from "./subscription";
+
+/** Options of {@link createChatClient}. */
+export interface ChatClientOptions {
+  /** Base URL of the HTTP API: `http://127.0.0.1:3000` locally, the stage's API URL on AWS, or a path such as `/api` behind a proxy. */
+  httpUrl: string;
+  /** Base URL of the WebSocket API: `ws://127.0.0.1:3001` locally, the stage's WebSocket URL on AWS, or a path such as `/ws` behind a proxy. */
+  wsUrl: string;
+  /** Who sends: validated like the API validates it. */
+  userId: string;
+  username: string;
+  /** Retries of network failures, 429 and 503 (and the gateway's 502/504). */
+  retry?: RetryOptions;
+  /** Gives up on one attempt after this long and counts it as a network failure. Default 15 s. */
+  timeoutMs?: number;
+  /** Called before each retry's wait: for logs and metrics. */
+  onRetry?: (event: RetryEvent) => void;
+  /** The `fetch` to use; default `globalThis.fetch`. */
+  fetch?: typeof fetch;
+  /** The WebSocket class to use; default `globalThis.WebSocket` (Node 20 has none: pass the `ws` package's). */
+  WebSocket?: WebSocketConstructor;
+  /** The randomness behind retry jitter; default `Math.random`. */
+  random?: () => number;
+}
+
+/** Options of one REST call. */
+export interface CallOptions {
+  /** Aborts the call, retries and waits included. */
+  signal?: AbortSignal;
+}
+
+/** What to send: the text, and optionally the id that makes a retried send idempotent. */
+export interface SendInput {
+  text: string;
+  /** 1–64 of `A-Za-z0-9_-`; generated when absent. Resending with the same id never stores twice. */
+  clientMessageId?: string;
+}
+
+/** A page query of `history`: `before` pages back, `after` reads forward (catch-up); not both. */
+export interface HistoryQuery {
+  before?: string;
+  after?: string;
+  /** 1–100, default 50. */
+  limit?: number;
+}
+
+const Identity = v.object({ userId: UserId, username: Username });
+
+/**
+ * A typed client of the chat API for browsers and Node 20+. REST calls validate every answer against the
+ * @chat/types schemas and retry what is safe to retry; `connect` opens a realtime room subscription.
+ */
+export class ChatClient {
+  /** The identity every send and connection carries (`username` trimmed, as the API stores it). */
+  readonly userId: string;
+  readonly username: string;
+  readonly #options: ChatClientOptions;
+  readonly #retry: Required<RetryOptions>;
+  readonly #fetch: typeof fetch;
+  readonly #random: () => number;
+
+  constructor(options: ChatClientOptions) {
+    const identity = v.safeParse(Identity, { userId: options.userId, username: options.username });
+    if (!identity.success) {
+      throw new ChatApiError(400, {
+        code: "validation_failed",
+        message: "Invalid identity",
+        details: toErrorIssues(identity.issues),
+      });
+    }
+    this.userId = identity.output.userId;
+    this.username = identity.output.username;
+    this.#options = options;
+    this.#retry = { ...defaultRetry, ...options.retry };
+    // Bound: a bare `fetch` stored on an object and called as a method throws "Illegal invocation" in browsers.
+    this.#fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+    this.#random = options.random ?? Math.random;
+  }
+
+  /**
+   * Posts a message to a room and returns it as stored. A `clientMessageId` is generated when absent, so the
+   * retries (network failures, 429, 503) can never store it twice; a replay answers with the first message.
+   * The request is checked against `SendMessageRequest` first: a bad one throws a 400 `ChatApiError` unsent.
+   */
+  async send(roomId: string, input: SendInput, options: CallOptions = {}): Promise<ChatMessage> {
+    const body = this.sendRequest(input);
+    const { message } = await this.#request(
+      "POST",
+      `/rooms/${encodeURIComponent(roomId)}/messages`,
+      SendMessageResponse,
+      options,
+      body,
+    );
+    return message;
+  }
+
+  /** A page of a room's messages, oldest first; `hasMore` says whether more exist in the direction read. */
+  history(roomId: string, query: HistoryQuery = {}, options: CallOptions = {}): Promise<GetMessagesResponse> {
+    const params = new URLSearchParams();
+    if (query.limit !== undefined) params.set("limit", String(query.limit));
+    if (query.before !== undefined) params.set("before", query.before);
+    if (query.after !== undefined) params.set("after", query.after);
+    const search = params.size > 0 ? `?${params}` : "";
+    return this.#request(
+      "GET",
+      `/rooms/${encodeURIComponent(roomId)}/messages${search}`,
+      GetMessagesResponse,
+      options,
+    );
+  }
+
+  /** Every room. */
+  async rooms(options: CallOptions = {}): Promise<Room[]> {
+    return (await this.#request("GET", "/rooms", ListRoomsResponse, options)).rooms;
+  }
+
+  /** The API's health, stage and version. */
+  health(options: CallOptions = {}): Promise<HealthResponse> {
+    return this.#request("GET", "/health", HealthResponse, options);
+  }
+
+  /**
+   * Subscribes to a room over the WebSocket API: each message once, in id order, across reconnects. See
+   * {@link RoomSubscription}.
+   */
+  connect(options: ConnectOptions): RoomSubscription {
+    const WebSocket =
+      this.#options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+    if (!WebSocket) {
+      throw new TypeError(
+        "No WebSocket here: pass the `WebSocket` option (in Node 20, the ws package's class)",
+      );
+    }
+    return new RoomSubscription(this, WebSocket, this.#options.wsUrl, this.#random, options);
+  }
+
+  /**
+   * The body `send` posts, validated: what a subscription shows as pending is exactly what will be stored.
+   * @internal
+   */
+  sendRequest(input: SendInput): SendMessageRequest {
+    const result = v.safeParse(SendMessageRequest, {
+      userId: this.userId,
+      username: this.username,
+      text: input.text,
+      clientMessageId: input.clientMessageId ?? newClientMessageId(),
+    });
+    if (!result.success) {
+      throw new ChatApiError(400, {
+        code: "validation_failed",
+        message: "Invalid body",
+        details: toErrorIssues(result.issues),
+      });
+    }
+    return result.output;
+  }
+
+  async #request<S extends v.GenericSchema>(
+    method: string,
+    path: string,
+    schema: S,
+    { signal }: CallOptions,
+    body?: unknown,
+  ): Promise<v.InferOutput<S>> {
+    const url = `${this.#options.httpUrl.replace(/\/+$/, "")}${path}`;
+    const { attempts, maxDelayMs } = this.#retry;
+    const timeoutMs = this.#options.timeoutMs ?? 15_000;
+    for (let attempt = 1; ; attempt++) {
+      let answer: { status: number; headers: Headers; text: string };
+      try {
+        const timeout = AbortSignal.timeout(timeoutMs);
+        const response = await this.#fetch(url, {
+          method,
+          headers: {
+            accept: "application/json",
+            ...(body !== undefined && { "content-type": "application/json" }),
+          },
+          ...(body !== undefined && { body: JSON.stringify(body) }),
+          signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+        });
+        // Read inside the try: a connection lost mid-body is a network failure too.
+        answer = { status: response.status, headers: response.headers, text: await response.text() };
+      } catch (cause) {
+        if (signal?.aborted) throw signal.reason;
+        if (attempt >= attempts) {
+          throw new ChatNetworkError(`${method} ${path}: no answer after ${attempt} attempts`, { cause });
+        }
+        await this.#wait({ method, path, attempt, reason: "network" }, undefined, signal);
+        continue;
+      }
+      if (answer.status >= 200 && answer.status < 300) return parseBody(schema, answer.text, method, path);
+      const error = toApiError(answer.status, answer.text, answer.headers.get("x-request-id") ?? undefined);
+      if (!isRetryableStatus(answer.status) || attempt >= attempts) throw error;
+      const retryAfterMs = parseRetryAfter(answer.headers.get("retry-after"), Date.now());
+      // Waiting less than asked would only be refused again; waiting longer than the cap is not what the caller wants.
+      if (retryAfterMs !== undefined && retryAfterMs > maxDelayMs) throw error;
+      await this.#wait({ method, path, attempt, reason: answer.status }, retryAfterMs, signal);
+    }
+  }
+
+  async #wait(
+    event: Omit<RetryEvent, "delayMs">,
+    retryAfterMs: number | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    const delayMs = retryAfterMs ?? backoffDelay(event.attempt, this.#retry, this.#random);
+    this.#options.onRetry?.({ ...event, delayMs });
+    await sleep(delayMs, signal);
+  }
+}
+
+/** Creates a {@link ChatClient}. */
+export const createChatClient = (options: ChatClientOptions): ChatClient => new ChatClient(options);
+
+const parseJson = (text: string): { ok: true; value: unknown } | { ok: false } => {
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch {
+    return { ok: false };
+  }
+};
+
+const parseBody = <S extends v.GenericSchema>(
+  schema: S,
+  text: string,
+  method: string,
+  path: string,
+): v.InferOutput<S> => {
+  const json = parseJson(text);
+  if (!json.ok) throw new ChatProtocolError(`${method} ${path}: the answer is not JSON`);
+  const result = v.safeParse(schema, json.value);
+  if (!result.success) {
+    throw new ChatProtocolError(
+      `${method} ${path}: the answer does not match the contract`,
+      toErrorIssues(result.issues),
+    );
+  }
+  return result.output;
+};
+
+const toApiError = (status: number, text: string, requestId: string | undefined): ChatApiError => {
+  const json = parseJson(text);
+  const parsed = json.ok ? v.safeParse(ErrorResponse, json.value) : undefined;
+  const error: ErrorResponse = parsed?.success
+    ? parsed.output
+    : { code: codeForStatus(status), message: `HTTP ${status} without an ErrorResponse body` };
+  return new ChatApiError(status, error, requestId);
+};

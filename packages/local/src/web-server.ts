@@ -1,0 +1,63 @@
+import type { AddressInfo } from "node:net";
+import { fileURLToPath } from "node:url";
+import { createServer } from "vite";
+
+export interface WebServerOptions {
+  /** The HTTP API the page's `/api` is proxied to. */
+  httpUrl: string;
+  /** The WebSocket API the page's `/ws` is proxied to. */
+  wsUrl: string;
+  /** 0 picks a free port. Default 5173. */
+  port?: number;
+}
+
+export interface WebServer {
+  url: string;
+  stop(): Promise<void>;
+}
+
+// The page's package, served from its sources. Found by path rather than imported: @chat/web's own tests run this
+// stack, so a package dependency either way would be a cycle.
+const webRoot = fileURLToPath(new URL("../../web", import.meta.url));
+
+/**
+ * Serves the chat page (packages/web) with Vite on 127.0.0.1, proxying `/api` and `/ws` to the given APIs so the
+ * page is same-origin (no CORS needed) while the client itself only ever sees base URLs.
+ */
+export const startWebServer = async ({
+  httpUrl,
+  wsUrl,
+  port = 5173,
+}: WebServerOptions): Promise<WebServer> => {
+  const sigterm = new Set(process.listeners("SIGTERM"));
+  const stdinEnd = new Set(process.stdin.listeners("end"));
+  const server = await createServer({
+    configFile: false,
+    root: webRoot,
+    logLevel: "warn",
+    clearScreen: false,
+    server: {
+      host: "127.0.0.1",
+      port,
+      strictPort: port !== 0,
+      proxy: {
+        "/api/": { target: httpUrl, rewrite: (path) => path.replace(/^\/api/, "") },
+        "/ws": { target: wsUrl, ws: true, rewrite: (path) => path.replace(/^\/ws/, "") },
+      },
+    },
+    // The page's only dependency from npm is valibot, plain ESM: served as is, no optimiser run that would
+    // reload the page mid-load the first time.
+    optimizeDeps: { noDiscovery: true, include: [] },
+  });
+  // Vite exits the process itself on SIGTERM or at the end of stdin, cutting short the stack's own shutdown (Java
+  // included); whoever starts this server stops it.
+  for (const listener of process.listeners("SIGTERM")) {
+    if (!sigterm.has(listener)) process.off("SIGTERM", listener);
+  }
+  for (const listener of process.stdin.listeners("end")) {
+    if (!stdinEnd.has(listener)) process.stdin.off("end", listener as () => void);
+  }
+  await server.listen();
+  const address = server.httpServer?.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${address.port}`, stop: () => server.close() };
+};
