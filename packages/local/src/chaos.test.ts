@@ -2,10 +2,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type DynamoDbLocal, startDynamoDbLocal } from "@chat/dynamodb-local";
-import { GetMessagesResponse, SendMessageResponse } from "@chat/types";
+import { SendMessageResponse } from "@chat/types";
 import * as v from "valibot";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectClient, isMessage } from "../test/clients";
+import { connectClient, historyIds, isMessage } from "../test/clients";
 import { type LocalStack, startLocalStack } from "./stack";
 
 // DynamoDB Local stopped in the middle of a load run and started again on the same port and data directory.
@@ -94,15 +94,7 @@ describe("chaos", () => {
     expect(after.every((o) => o.status === 201)).toBe(true);
     expect(Math.max(...outcomes.map((o) => o.ended - o.started))).toBeLessThan(10_000);
 
-    const stored = new Set<string>();
-    let cursor = "0".repeat(26);
-    for (;;) {
-      const response = await fetch(`${stack.httpUrl}/rooms/${roomId}/messages?limit=100&after=${cursor}`);
-      const page = v.parse(GetMessagesResponse, await response.json());
-      for (const message of page.messages) stored.add(message.id);
-      if (!page.hasMore) break;
-      cursor = page.messages.at(-1)?.id ?? cursor;
-    }
+    const stored = new Set(await historyIds(stack.httpUrl, roomId));
     expect(acked.filter((id) => !stored.has(id))).toEqual([]);
 
     // The push path recovered too: messages acknowledged after the outage reach the listener.

@@ -1,7 +1,7 @@
-import { GetMessagesResponse, SendMessageResponse } from "@chat/types";
+import { SendMessageResponse } from "@chat/types";
 import * as v from "valibot";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectClient, isMessage, type TestClient } from "../test/clients";
+import { connectClient, historyIds, isMessage, type TestClient } from "../test/clients";
 import { type LocalStack, startLocalStack } from "./stack";
 
 // Delivery guarantees under retries and failures, measured on the real stack.
@@ -34,19 +34,7 @@ const post = async (roomId: string, clientMessageId: string) => {
   return { status: response.status, id: v.parse(SendMessageResponse, await response.json()).message.id };
 };
 
-const history = async (roomId: string) => {
-  const ids: string[] = [];
-  // The smallest id: reading forwards from it pages through the whole room, oldest first.
-  let after = "0".repeat(26);
-  for (;;) {
-    const query = `limit=100&after=${after}`;
-    const response = await fetch(`${stack.httpUrl}/rooms/${roomId}/messages?${query}`);
-    const page = v.parse(GetMessagesResponse, await response.json());
-    ids.push(...page.messages.map((message) => message.id));
-    if (!page.hasMore) return ids;
-    after = page.messages.at(-1)?.id ?? after;
-  }
-};
+const history = (roomId: string) => historyIds(stack.httpUrl, roomId);
 
 /** Message ids a client received, in arrival order, after dropping repeats (what a deduping client shows). */
 const deduped = (client: TestClient) => [

@@ -1,4 +1,4 @@
-import { ServerFrame } from "@chat/types";
+import { GetMessagesResponse, ServerFrame } from "@chat/types";
 import * as v from "valibot";
 import WebSocket from "ws";
 
@@ -88,3 +88,16 @@ export const refusedHandshake = (wsUrl: string, query: string): Promise<{ status
 
 export const isMessage = (frame: ServerFrame): frame is Extract<ServerFrame, { type: "message" }> =>
   frame.type === "message";
+
+/** Every message id of a room, oldest first, read page by page forwards from the smallest possible id. */
+export const historyIds = async (httpUrl: string, roomId: string): Promise<string[]> => {
+  const ids: string[] = [];
+  let after = "0".repeat(26);
+  for (;;) {
+    const response = await fetch(`${httpUrl}/rooms/${roomId}/messages?limit=100&after=${after}`);
+    const page = v.parse(GetMessagesResponse, await response.json());
+    ids.push(...page.messages.map((message) => message.id));
+    if (!page.hasMore) return ids;
+    after = page.messages.at(-1)?.id ?? after;
+  }
+};
