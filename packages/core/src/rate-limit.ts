@@ -1,6 +1,6 @@
 import { Entity } from "electrodb";
 import { entityConfig, keys } from "./entity";
-import { AppError, storage } from "./error";
+import { AppError, isConditionalCheckFailure, storage } from "./error";
 
 /**
  * Fixed-window request counters: one row per (scope, subject, window), incremented atomically and expiring (TTL)
@@ -57,4 +57,53 @@ export const hit = ({ scope, subject, max, windowSeconds = 60 }: Limit): Promise
         },
       );
     }
+  });
+
+/** One row per (scope, subject): when it last passed a throttle. */
+export const ThrottleEntity = new Entity(
+  {
+    model: { entity: "throttle", service: "chat", version: "1" },
+    attributes: {
+      scope: { type: "string", required: true },
+      subject: { type: "string", required: true },
+      /** Epoch milliseconds of the last hit let through. */
+      passedAt: { type: "number", required: true },
+      expiresAt: { type: "number", required: true },
+    },
+    indexes: {
+      bySubject: keys.primary(["scope", "subject"], []),
+    },
+  },
+  entityConfig(),
+);
+
+/**
+ * Lets one hit through per `intervalMs` for a subject, whatever the timing (a fixed window would let two through
+ * around its edge). True when this hit passes. One conditional write, so concurrent hits cannot both pass.
+ */
+export const throttle = ({
+  scope,
+  subject,
+  intervalMs,
+}: {
+  scope: string;
+  subject: string;
+  intervalMs: number;
+}) =>
+  storage(async () => {
+    const now = Date.now();
+    return ThrottleEntity.upsert({
+      scope,
+      subject,
+      passedAt: now,
+      expiresAt: Math.ceil((now + intervalMs) / 1000) + 60,
+    })
+      .where(
+        ({ passedAt }, { notExists, lte }) => `${notExists(passedAt)} OR ${lte(passedAt, now - intervalMs)}`,
+      )
+      .go({ response: "none" })
+      .then(
+        () => true,
+        (error: unknown) => (isConditionalCheckFailure(error) ? false : Promise.reject(error)),
+      );
   });

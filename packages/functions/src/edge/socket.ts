@@ -1,3 +1,4 @@
+import { GoneException } from "@aws-sdk/client-apigatewaymanagementapi";
 import type { ErrorResponse } from "@chat/types";
 import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from "aws-lambda";
 import { flushMetrics, type Logger, logger } from "../observability";
@@ -48,8 +49,12 @@ export const frames = (route: (request: FrameRequest) => Promise<void>) =>
     try {
       await route({ ...request, body: request.event.body });
     } catch (error) {
+      // The sender left before its answer: nobody to tell.
+      if (error instanceof GoneException) return { status: 200 };
       const { body } = mapError(error, request.log);
-      await reply(request, { type: "error", error: body });
+      await reply(request, { type: "error", error: body }).catch((failure: unknown) => {
+        if (!(failure instanceof GoneException)) throw failure;
+      });
     }
     return { status: 200 };
   });

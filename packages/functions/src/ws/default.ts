@@ -8,8 +8,8 @@ import { type FrameRequest, frames, reply } from "../edge/socket";
 import { fanOut } from "../fan-out";
 import { MetricUnit, metrics } from "../observability";
 
-// Typing notices are forwarded at most once per user per this many seconds.
-const TYPING_WINDOW_SECONDS = 2;
+// Typing notices are forwarded at most once per user per this interval.
+const TYPING_INTERVAL_MS = 2_000;
 
 export const handler = frames(async (request) => {
   const { connectionId } = request;
@@ -72,22 +72,17 @@ const send = async (request: FrameRequest, session: Connection.Session, frame: S
   }
 };
 
-/** Relays "typing" to the room's other connections: only from a subscriber, at most once per user per window. */
+/** Relays "typing" to the room's other connections: only from a subscriber, at most once per user per interval. */
 const typing = async (request: FrameRequest, session: Connection.Session, roomId: string) => {
   const { userId, username, connectionId } = session;
   if (!(await Connection.isSubscribed(connectionId, roomId))) {
     throw new AppError("forbidden", `Subscribe to ${roomId} before sending typing notices`);
   }
-  const allowed = await RateLimit.hit({
+  const allowed = await RateLimit.throttle({
     scope: "typing",
     subject: userId,
-    max: 1,
-    windowSeconds: TYPING_WINDOW_SECONDS,
-  })
-    .then(() => true)
-    .catch((error: unknown) =>
-      error instanceof AppError && error.code === "rate_limited" ? false : Promise.reject(error),
-    );
+    intervalMs: TYPING_INTERVAL_MS,
+  });
   if (allowed)
     await fanOut(roomId, { type: "typing", roomId, userId, username }, request.log, { except: connectionId });
 };
