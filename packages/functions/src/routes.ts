@@ -1,4 +1,4 @@
-import { messageInsertFilter } from "@chat/core/table";
+import { messageInsertFilter } from "@chat/core/table-definition";
 
 /**
  * The route table: every API Gateway route and the handler module serving it. `infra/` builds the APIs from it and
