@@ -27,5 +27,14 @@ export type HandlerModule =
   | (typeof socketRoutes)[keyof typeof socketRoutes]
   | typeof broadcaster.handler;
 
+/**
+ * The handlers that push frames to WebSocket connections (`ws/default` answers pong and error frames; the broadcaster
+ * pushes messages). Only these are linked to the WebSocket API, which grants `execute-api:ManageConnections`.
+ */
+export const postsToConnections = [
+  "ws/default",
+  "stream/broadcast",
+] as const satisfies readonly HandlerModule[];
+
 /** The handler as SST names it: a path from the repository root, then the export. */
 export const sstHandler = (module: HandlerModule): string => `packages/functions/src/${module}.handler`;
