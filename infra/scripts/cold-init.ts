@@ -1,0 +1,64 @@
+// Measures cold init: the time a fresh Node.js process takes to import each bundled handler (what Lambda does on a
+// cold start before the first invocation), median of 20 runs, next to a bundle that only creates a DynamoDBClient.
+// A measurement, not a test: run with `pnpm --filter @chat/infra cold-init`.
+import { spawnSync } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { type Bundle, bundleBaseline, bundleHandler, handlerModules } from "../test/bundle";
+
+const runs = Number(process.env.COLD_INIT_RUNS ?? 20);
+
+// What the handlers read at import time, as Lambda would provide it (linked resources, region).
+const lambdaEnv = {
+  PATH: process.env.PATH ?? "",
+  AWS_REGION: "us-east-1",
+  AWS_EC2_METADATA_DISABLED: "true",
+  SST_RESOURCE_App: JSON.stringify({ name: "chat", stage: "cold-init" }),
+  SST_RESOURCE_Table: JSON.stringify({ name: "chat-cold-init-table", type: "sst.aws.Dynamo" }),
+  SST_RESOURCE_Realtime: JSON.stringify({
+    url: "wss://example.execute-api.us-east-1.amazonaws.com/$default",
+    managementEndpoint: "https://example.execute-api.us-east-1.amazonaws.com/$default",
+    type: "sst.aws.ApiGatewayWebSocket",
+  }),
+};
+
+const importOnce = (file: string): number => {
+  const script = `const started = performance.now();
+const module = await import(${JSON.stringify(pathToFileURL(file).href)});
+if (typeof module.handler !== "function") throw new Error("no handler export");
+process.stdout.write(String(performance.now() - started));`;
+  const result = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
+    env: lambdaEnv,
+    encoding: "utf8",
+  });
+  if (result.status !== 0) throw new Error(`importing ${file} failed:\n${result.stderr}`);
+  return Number(result.stdout);
+};
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+};
+
+const dir = await mkdtemp(join(tmpdir(), "chat-cold-init-"));
+try {
+  const bundles: [string, Bundle][] = [["baseline: DynamoDBClient only", await bundleBaseline()]];
+  for (const module of handlerModules) bundles.push([module, await bundleHandler(module)]);
+
+  console.log(`Node ${process.version}, ${runs} fresh processes per bundle, median import time\n`);
+  console.log(`${"bundle".padEnd(32)} ${"size".padStart(9)}  ${"median".padStart(8)}  ${"min".padStart(7)}`);
+  for (const [name, bundle] of bundles) {
+    const file = join(dir, `${name.replaceAll(/[^a-z0-9-]/gi, "_")}.mjs`);
+    await writeFile(file, bundle.code);
+    importOnce(file); // warm the file system cache: measure the import, not the disk
+    const times = Array.from({ length: runs }, () => importOnce(file));
+    const kb = `${(bundle.bytes / 1024).toFixed(1)} KB`;
+    const line = `${name.padEnd(32)} ${kb.padStart(9)}  ${`${median(times).toFixed(1)} ms`.padStart(8)}`;
+    console.log(`${line}  ${`${Math.min(...times).toFixed(1)} ms`.padStart(7)}`);
+  }
+} finally {
+  await rm(dir, { recursive: true, force: true });
+}
