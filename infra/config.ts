@@ -32,7 +32,7 @@ export interface StreamReading {
   maximumRecordAgeSeconds: number;
 }
 
-/** When an alarm goes off. Each alarm needs `evaluationPeriods` breaching minutes-long periods in a row. */
+/** When an alarm goes off: each needs `evaluationPeriods` breaching periods in a row (5 minutes; 1 for iterator age). */
 export interface AlarmThresholds {
   /** Broadcast failures as a percentage of attempts, over 5 minutes. */
   broadcastFailurePercent: number;
@@ -45,7 +45,6 @@ export interface AlarmThresholds {
 
 /** The configuration of one stage. */
 export interface StageConfig {
-  stage: string;
   production: boolean;
   /** Origins allowed to call the HTTP API from a browser. */
   corsAllowOrigins: readonly string[];
@@ -61,7 +60,8 @@ export interface StageConfig {
 export type FunctionKind = "http" | "socket" | "broadcaster";
 
 // The DynamoDB client gives up after 3 attempts of at most 1 s to connect + 3 s to answer: 15 s lets a handler
-// answer `unavailable` itself rather than be cut off by Lambda. The broadcaster may post to many connections per record.
+// answer `unavailable` itself rather than be cut off by Lambda. The broadcaster posts to a whole room per record,
+// 100 at a time, and more memory is more CPU for that.
 const functions: Record<FunctionKind, FunctionSize> = {
   http: { memoryMb: 512, timeoutSeconds: 15 },
   socket: { memoryMb: 512, timeoutSeconds: 15 },
@@ -77,8 +77,7 @@ const stream: StreamReading = {
   maximumRecordAgeSeconds: 600,
 };
 
-const developmentConfig = (stage: string): StageConfig => ({
-  stage,
+const developmentConfig: StageConfig = {
   production: false,
   corsAllowOrigins: ["*"],
   httpThrottle: { rateLimit: 50, burstLimit: 100 },
@@ -87,10 +86,9 @@ const developmentConfig = (stage: string): StageConfig => ({
   functions,
   stream,
   alarms: { broadcastFailurePercent: 10, iteratorAgeMs: 300_000, http5xxCount: 20, evaluationPeriods: 3 },
-});
+};
 
-const productionConfig = (stage: string): StageConfig => ({
-  stage,
+const productionConfig: StageConfig = {
   production: true,
   // Replace with the web client's origin(s) before the first production deploy.
   corsAllowOrigins: ["*"],
@@ -100,8 +98,8 @@ const productionConfig = (stage: string): StageConfig => ({
   functions,
   stream,
   alarms: { broadcastFailurePercent: 1, iteratorAgeMs: 60_000, http5xxCount: 5, evaluationPeriods: 2 },
-});
+};
 
 /** The configuration of a stage: production settings for production stages, development settings otherwise. */
 export const stageConfig = (stage: string): StageConfig =>
-  isProduction(stage) ? productionConfig(stage) : developmentConfig(stage);
+  isProduction(stage) ? productionConfig : developmentConfig;
