@@ -3,7 +3,7 @@
 // A measurement, not a test: run with `pnpm --filter @chat/infra cold-init`.
 import { spawnSync } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { type Bundle, bundleBaseline, bundleHandler, handlerModules } from "../test/bundle";
@@ -24,17 +24,26 @@ const lambdaEnv = {
   }),
 };
 
-const importOnce = (file: string): number => {
-  const script = `const started = performance.now();
+interface Sample {
+  wallMs: number;
+  cpuMs: number;
+}
+
+// Wall time is what a cold start waits; CPU time (all threads of the process) is what survives a busy machine.
+const importOnce = (file: string): Sample => {
+  const script = `const cpu = process.cpuUsage();
+const started = performance.now();
 const module = await import(${JSON.stringify(pathToFileURL(file).href)});
+const wallMs = performance.now() - started;
+const { user, system } = process.cpuUsage(cpu);
 if (typeof module.handler !== "function") throw new Error("no handler export");
-process.stdout.write(String(performance.now() - started));`;
+process.stdout.write(JSON.stringify({ wallMs, cpuMs: (user + system) / 1000 }));`;
   const result = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
     env: lambdaEnv,
     encoding: "utf8",
   });
   if (result.status !== 0) throw new Error(`importing ${file} failed:\n${result.stderr}`);
-  return Number(result.stdout);
+  return JSON.parse(result.stdout) as Sample;
 };
 
 const median = (values: number[]): number => {
@@ -56,18 +65,24 @@ try {
     files.set(name, file);
   }
   // Round-robin, so that a burst of load from elsewhere on the machine hits every bundle alike.
-  const times = new Map<string, number[]>(bundles.map(([name]) => [name, []]));
+  const times = new Map<string, Sample[]>(bundles.map(([name]) => [name, []]));
   for (let run = 0; run < runs; run++) {
     for (const [name, file] of files) times.get(name)?.push(importOnce(file));
   }
 
-  console.log(`Node ${process.version}, ${runs} fresh processes per bundle, import time\n`);
-  console.log(`${"bundle".padEnd(32)} ${"size".padStart(9)}  ${"median".padStart(8)}  ${"min".padStart(8)}`);
+  const [load] = loadavg();
+  console.log(
+    `Node ${process.version}, ${runs} fresh processes per bundle, load average ${load?.toFixed(1)}\n`,
+  );
+  const columns = ["size", "wall median", "wall min", "CPU median"];
+  console.log(`${"bundle".padEnd(30)}${columns.map((column) => column.padStart(13)).join("")}`);
+  const ms = (value: number) => `${value.toFixed(1)} ms`.padStart(13);
   for (const [name, bundle] of bundles) {
-    const measured = times.get(name) ?? [];
-    const kb = `${(bundle.bytes / 1024).toFixed(1)} KB`;
-    const line = `${name.padEnd(32)} ${kb.padStart(9)}  ${`${median(measured).toFixed(1)} ms`.padStart(8)}`;
-    console.log(`${line}  ${`${Math.min(...measured).toFixed(1)} ms`.padStart(8)}`);
+    const samples = times.get(name) ?? [];
+    const wall = samples.map((sample) => sample.wallMs);
+    const size = `${(bundle.bytes / 1024).toFixed(1)} KiB`.padStart(13);
+    const cpu = median(samples.map((sample) => sample.cpuMs));
+    console.log(`${name.padEnd(30)}${size}${ms(median(wall))}${ms(Math.min(...wall))}${ms(cpu)}`);
   }
 } finally {
   await rm(dir, { recursive: true, force: true });
