@@ -6,6 +6,14 @@ import "sst/resource";
 
 declare module "sst/resource" {
   export interface Resource {
+    Api: {
+      type: "sst.aws.ApiGatewayV2";
+      url: string;
+    };
+    BroadcastFailureQueue: {
+      type: "sst.aws.Queue";
+      url: string;
+    };
     Realtime: {
       managementEndpoint: string;
       type: "sst.aws.ApiGatewayWebSocket";

@@ -1,4 +1,4 @@
-import { messageInsertFilter } from "@chat/core/table";
+import { messageInsertFilter } from "@chat/core/table-definition";
 
 /**
  * The route table: every API Gateway route and the handler module serving it. `infra/` builds the APIs from it and
@@ -39,6 +39,18 @@ export type HandlerModule =
   | (typeof socketRoutes)[keyof typeof socketRoutes]
   | typeof socketAuthorizer
   | typeof broadcaster.handler;
+
+/**
+ * The handlers that push frames to WebSocket connections: `$connect` and `$disconnect` announce presence, `$default`
+ * answers frames and relays typing, the broadcaster pushes messages. Only these are linked to the WebSocket API,
+ * which grants `execute-api:ManageConnections`.
+ */
+export const postsToConnections = [
+  "ws/connect",
+  "ws/disconnect",
+  "ws/default",
+  "stream/broadcast",
+] as const satisfies readonly HandlerModule[];
 
 /** The handler as SST names it: a path from the repository root, then the export. */
 export const sstHandler = (module: HandlerModule): string => `packages/functions/src/${module}.handler`;

@@ -1,0 +1,54 @@
+import { type HandlerModule, httpRoutes, publicHttpRoutes } from "@chat/functions/routes";
+import { stageConfig } from "./config";
+import { handlerFunction } from "./handler";
+import { settings } from "./settings";
+import { table } from "./storage";
+
+const config = stageConfig($app.stage);
+
+type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD";
+
+// Browsers may call exactly the methods the route table serves.
+const methods = [
+  ...new Set(
+    Object.keys(httpRoutes)
+      .filter((route) => route !== "$default")
+      .map((route) => route.split(" ")[0] as Method),
+  ),
+];
+
+/** The HTTP API: one route per entry of the route table, each its own function linked to the table. */
+export const api = new sst.aws.ApiGatewayV2("Api", {
+  cors: {
+    allowOrigins: [...config.corsAllowOrigins],
+    allowMethods: methods,
+    allowHeaders: ["authorization", "content-type"],
+    // Browser clients read these: the request id to report problems, retry-after on 429.
+    exposeHeaders: ["x-request-id", "retry-after"],
+    maxAge: "1 day",
+  },
+  accessLog: { retention: config.logRetention },
+  transform: {
+    stage: {
+      defaultRouteSettings: {
+        throttlingRateLimit: config.httpThrottle.rateLimit,
+        throttlingBurstLimit: config.httpThrottle.burstLimit,
+      },
+    },
+  },
+});
+
+// With token auth, API Gateway checks every token before a protected route's function runs (the local stack
+// emulates this same authorizer); the handlers then read the caller from its claims.
+const { auth } = config.settings;
+const authorizer =
+  auth.mode === "jwt"
+    ? api.addAuthorizer({ name: "Jwt", jwt: { issuer: auth.issuer, audiences: [auth.audience] } })
+    : null;
+const isPublic = (route: string) => (publicHttpRoutes as readonly string[]).includes(route);
+
+for (const [route, module] of Object.entries(httpRoutes) as [string, HandlerModule][]) {
+  const protectedRoute =
+    authorizer && !isPublic(route) ? { auth: { jwt: { authorizer: authorizer.id } } } : {};
+  api.route(route, handlerFunction(config, module, "http", { table, settings }), protectedRoute);
+}

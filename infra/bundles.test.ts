@@ -1,0 +1,97 @@
+import { spawnSync } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { type HandlerModule, postsToConnections } from "@chat/functions/routes";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Bundle, bundleHandler, commonJsSdkInputs, handlerModules } from "./test/bundle";
+
+/**
+ * Size budgets of the deployed bundles, in KiB: measured (Nov 2026, esbuild 0.28, AWS SDK 3.1169) plus ~15%.
+ * Every handler carries the whole of @chat/core (ElectroDB, the DynamoDB SDK, ~750 KiB): a jump past its budget
+ * means a new dependency came along.
+ */
+const budgetsKiB: Record<HandlerModule, number> = {
+  "http/health": 865,
+  "http/list-rooms": 865,
+  "http/send-message": 870,
+  "http/get-messages": 870,
+  "http/not-found": 865,
+  "http/list-members": 870,
+  "http/openapi": 900,
+  "ws/authorize": 900,
+  "ws/connect": 865,
+  "ws/disconnect": 865,
+  "ws/default": 880,
+  "stream/broadcast": 885,
+};
+
+// What the handlers read at import time, as Lambda provides it through links.
+const lambdaEnv = {
+  PATH: process.env.PATH ?? "",
+  AWS_REGION: "us-east-1",
+  AWS_EC2_METADATA_DISABLED: "true",
+  SST_RESOURCE_App: JSON.stringify({ name: "chat", stage: "bundle-test" }),
+  SST_RESOURCE_Table: JSON.stringify({ name: "chat-bundle-test", type: "sst.aws.Dynamo" }),
+  SST_RESOURCE_Realtime: JSON.stringify({
+    url: "wss://example.execute-api.us-east-1.amazonaws.com/$default",
+    managementEndpoint: "https://example.execute-api.us-east-1.amazonaws.com/$default",
+    type: "sst.aws.ApiGatewayWebSocket",
+  }),
+};
+
+describe("the Lambda bundles, built as SST deploys them", () => {
+  const bundles = new Map<HandlerModule, Bundle>();
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "chat-bundles-"));
+    for (const module of handlerModules) bundles.set(module, await bundleHandler(module));
+  });
+
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const bundleOf = (module: HandlerModule): Bundle => {
+    const bundle = bundles.get(module);
+    if (!bundle) throw new Error(`${module} was not bundled`);
+    return bundle;
+  };
+
+  it("has a budget for every handler of the route table", () => {
+    expect(Object.keys(budgetsKiB).sort()).toEqual([...handlerModules].sort());
+  });
+
+  it.each(handlerModules)("keeps %s within its size budget", (module) => {
+    const { bytes } = bundleOf(module);
+    expect(bytes / 1024, `${module}: ${(bytes / 1024).toFixed(1)} KiB`).toBeLessThanOrEqual(
+      budgetsKiB[module],
+    );
+  });
+
+  it.each(handlerModules)("bundles the AWS SDK's ES module build into %s", (module) => {
+    // The SDK's CommonJS build require()s node:https, which an ESM bundle can only do through a shim.
+    expect(commonJsSdkInputs(bundleOf(module))).toEqual([]);
+  });
+
+  it("carries the WebSocket management client in exactly the handlers listed as posting to connections", () => {
+    const carrying = handlerModules.filter((module) => bundleOf(module).code.includes("PostToConnection"));
+    expect(carrying.sort()).toEqual([...postsToConnections].sort());
+  });
+
+  it.each(handlerModules)("imports %s in a fresh Node.js process and finds its handler", async (module) => {
+    const file = join(dir, `${module.replace("/", "-")}.mjs`);
+    await writeFile(file, bundleOf(module).code);
+    const script = `const { handler } = await import(${JSON.stringify(pathToFileURL(file).href)});
+process.stdout.write(typeof handler);`;
+    const result = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
+      env: lambdaEnv,
+      encoding: "utf8",
+    });
+    // On a Node.js 20 machine the SDK warns on stderr that it will need Node.js 22 (what Lambda runs): not an error.
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toBe("function");
+  });
+});

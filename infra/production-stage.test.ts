@@ -1,0 +1,7 @@
+import { describeStagePlan } from "./test/stage-plan-suite";
+
+// One stage per file: each file runs in its own process, and Pulumi's runtime state is global to a process.
+// Production requires tokens: the deployer names the identity provider (a made-up one here).
+process.env.CHAT_JWT_ISSUER = "https://auth.example.com";
+process.env.CHAT_JWT_AUDIENCE = "chat-api";
+describeStagePlan("production");

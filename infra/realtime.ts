@@ -1,0 +1,40 @@
+import { type HandlerModule, socketAuthorizer, socketRoutes } from "@chat/functions/routes";
+import { stageConfig } from "./config";
+import { handlerFunction } from "./handler";
+import { settings } from "./settings";
+import { table } from "./storage";
+
+const config = stageConfig($app.stage);
+
+/**
+ * The WebSocket API. Its name is the `Resource.Realtime` the handlers read `managementEndpoint` from; its routes are
+ * the route table's `$connect`, `$disconnect` and `$default`.
+ */
+export const realtime = new sst.aws.ApiGatewayWebSocket("Realtime", {
+  accessLog: { retention: config.logRetention },
+  transform: {
+    stage: {
+      defaultRouteSettings: {
+        throttlingRateLimit: config.socketThrottle.rateLimit,
+        throttlingBurstLimit: config.socketThrottle.burstLimit,
+      },
+    },
+  },
+});
+
+// With token auth, a Lambda authorizer checks the handshake's `?token=` (browsers cannot set headers on a
+// WebSocket) and hands the token's subject to the handlers; it guards `$connect`, which is the whole connection.
+const authorizer =
+  config.settings.auth.mode === "jwt"
+    ? realtime.addAuthorizer("Token", {
+        lambda: {
+          function: handlerFunction(config, socketAuthorizer, "socket", { table, settings }),
+          identitySources: ["route.request.querystring.token"],
+        },
+      })
+    : null;
+
+for (const [route, module] of Object.entries(socketRoutes) as [string, HandlerModule][]) {
+  const guarded = authorizer && route === "$connect" ? { auth: { lambda: authorizer.id } } : {};
+  realtime.route(route, handlerFunction(config, module, "socket", { table, settings, realtime }), guarded);
+}

@@ -1,0 +1,25 @@
+// No runtime imports here: SST evaluates `sst.config.ts` (which reads these through the route table) with the AWS SDK
+// left external, and the SDK is not installed where that evaluation runs.
+
+/**
+ * The one table: key names, the GSI, the TTL attribute and the stream view. ElectroDB entities, `infra/` and the
+ * local stack's CreateTable all read this definition.
+ */
+export const TableDefinition = {
+  partitionKey: "pk",
+  sortKey: "sk",
+  globalIndexes: {
+    gsi1: { partitionKey: "gsi1pk", sortKey: "gsi1sk", projection: "ALL" },
+  },
+  ttlAttribute: "expiresAt",
+  streamView: "NEW_IMAGE",
+} as const;
+
+/**
+ * The broadcaster's event source filter (Lambda filter-pattern syntax): INSERTs of message items. ElectroDB marks
+ * every item with its entity name in `__edb_e__`. Read by `infra/` and by the local stream poller.
+ */
+export const messageInsertFilter = {
+  eventName: ["INSERT"],
+  dynamodb: { NewImage: { __edb_e__: { S: ["message"] } } },
+} as const;

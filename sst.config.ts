@@ -1,0 +1,21 @@
+/// <reference path="./.sst/platform/config.d.ts" />
+
+export default $config({
+  async app(input) {
+    const { isProduction } = await import("./infra/config");
+    const production = isProduction(input.stage);
+    return {
+      name: "chat",
+      home: "aws",
+      removal: production ? "retain" : "remove",
+      protect: production,
+    };
+  },
+  async run() {
+    const { api } = await import("./infra/api");
+    const { realtime } = await import("./infra/realtime");
+    await import("./infra/broadcaster");
+    await import("./infra/monitoring");
+    return { api: api.url, ws: realtime.url };
+  },
+});
