@@ -4,7 +4,8 @@ export default defineConfig({
   test: {
     // The local stack's own DynamoDB Local takes a few seconds to start; retry-after waits are real seconds.
     hookTimeout: 60_000,
-    testTimeout: 30_000,
+    // Generous: these tests post hundreds of real messages, and CI runs other packages' suites at the same time.
+    testTimeout: 120_000,
     env: { LOG_LEVEL: process.env.LOG_LEVEL ?? "warn" },
   },
 });

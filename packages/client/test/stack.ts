@@ -72,7 +72,7 @@ export const pushToRoom = async (stack: LocalStack, roomId: string, frame: unkno
 export const waitFor = async <T>(
   what: string,
   check: () => T | undefined | false | Promise<T | undefined | false>,
-  timeoutMs = 10_000,
+  timeoutMs = 30_000,
 ): Promise<T> => {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
