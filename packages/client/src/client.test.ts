@@ -66,6 +66,12 @@ describe("ChatClient REST calls", () => {
     expect(health).toMatchObject({ status: "ok", stage: "local" });
   });
 
+  it("lists nobody in a room no one is connected to", async () => {
+    const alice = clientFor(stack.current, "alice");
+
+    expect(await alice.members(uniqueRoom("empty"))).toEqual([]);
+  });
+
   it("throws a ChatApiError with the ErrorResponse the API answered", async () => {
     const alice = clientFor(stack.current, "alice");
 

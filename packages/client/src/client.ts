@@ -4,6 +4,8 @@ import {
   GetMessagesResponse,
   HealthResponse,
   ListRoomsResponse,
+  type Member,
+  MembersResponse,
   type Room,
   SendMessageRequest,
   SendMessageResponse,
@@ -137,6 +139,16 @@ export class ChatClient {
   /** Every room. */
   async rooms(options: CallOptions = {}): Promise<Room[]> {
     return (await this.#request("GET", "/rooms", ListRoomsResponse, options)).rooms;
+  }
+
+  /**
+   * Who is in a room now: one entry per user with at least one connection subscribed to it, whatever the number
+   * of their connections.
+   */
+  async members(roomId: string, options: CallOptions = {}): Promise<Member[]> {
+    return (
+      await this.#request("GET", `/rooms/${encodeURIComponent(roomId)}/members`, MembersResponse, options)
+    ).members;
   }
 
   /** The API's health, stage and version. */
