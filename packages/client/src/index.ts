@@ -24,3 +24,4 @@ export { ChatApiError, ChatError, ChatNetworkError, ChatProtocolError } from "./
 export { newClientMessageId } from "./ids";
 export { backoffDelay, parseRetryAfter, type RetryEvent, type RetryOptions } from "./retry";
 export { type ConnectOptions, RoomSubscription, type SubscriptionEvents } from "./subscription";
+export { TYPING_SHOWN_MS, TypingTracker } from "./typing";
