@@ -35,6 +35,7 @@ const watch = (connection: RealtimeConnection) => {
     typing: [] as TypingNotice[],
     presence: [] as PresenceEvent[],
     members: [] as MembersChange[],
+    ready: [] as string[],
   };
   connection.on("message", (message) => seen.messages.push(message));
   connection.on("status", (status) => seen.statuses.push(status));
@@ -43,6 +44,7 @@ const watch = (connection: RealtimeConnection) => {
   connection.on("typing", (notice) => seen.typing.push(notice));
   connection.on("presence", (presence) => seen.presence.push(presence));
   connection.on("members", (change) => seen.members.push(change));
+  connection.on("ready", ({ roomId }) => seen.ready.push(roomId));
   cleanups.push(() => connection.close());
   return seen;
 };
@@ -102,6 +104,7 @@ describe("RealtimeConnection: many rooms on one socket", () => {
     expect(inRoom(seen.messages, b)).toEqual([earlier, during]);
     expect(inRoom(seen.messages, a)).toEqual([sentinel]);
     expect(connection.rooms).toEqual([a]);
+    expect(seen.ready).toEqual([a, b]);
     expect(seen.statuses).toEqual(["live"]);
   });
 
@@ -190,6 +193,7 @@ describe("RealtimeConnection: many rooms on one socket", () => {
     expect(inRoom(seen.messages, c)).toEqual([...gapC, after[2]]);
     expect(duplicates(ids(seen.messages))).toBe(0);
     expect(seen.statuses).toEqual(["live", "reconnecting", "live"]);
+    expect(sorted(seen.ready)).toEqual(sorted([a, a, b, b, c, c]));
   });
 });
 

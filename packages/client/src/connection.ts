@@ -82,6 +82,11 @@ export interface RealtimeEvents {
   presence: PresenceEvent;
   /** With `trackMembers`: a followed room's members, seeded on each (re)subscribe and updated by presence. */
   members: MembersChange;
+  /**
+   * A followed room is subscribed and caught up on the current socket (after each (re)connect and each join):
+   * its `message` events from here on are new arrivals, not backlog.
+   */
+  ready: { roomId: string };
 }
 
 /** Where one room starts: resume after a message id, or deliver some of the newest messages first. */
@@ -712,7 +717,9 @@ export class RealtimeConnection {
       room.buffer = undefined;
       if (room.cursor === undefined || cursor > room.cursor) room.cursor = cursor;
       this.#deliver(room, [...fetched, ...buffer].sort(byId));
+      const first = !room.ready;
       room.ready = true;
+      if (first) this.#events.emit("ready", { roomId: room.id });
       this.#maybeLive();
     } catch (error) {
       if (stale()) return;
