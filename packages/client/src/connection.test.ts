@@ -145,6 +145,23 @@ describe("RealtimeConnection: many rooms on one socket", () => {
     expect(seen.errors).toEqual([]);
   });
 
+  it("swaps a room for another at the limit of 20 without the API refusing the new one", async () => {
+    const base = uniqueRoom("full");
+    const rooms = Array.from({ length: 20 }, (_, i) => `${base}-${i}`);
+    const connection = clientFor(stack.current, "alice").connect({ rooms, backlog: 0 });
+    const seen = watch(connection);
+    await waitFor("live in 20 rooms", () => seen.statuses.includes("live"));
+
+    const left = connection.leave(`${base}-0`);
+    await connection.join(`${base}-20`);
+    await left;
+
+    expect(await connectionIds(`${base}-0`)).toEqual([]);
+    expect(await connectionIds(`${base}-20`)).toHaveLength(1);
+    expect(connection.rooms).toHaveLength(20);
+    expect(seen.errors).toEqual([]);
+  });
+
   it("after a server-side drop, re-subscribes every room and catches each one up, every message once", async () => {
     // Real drop: the stack's management API closes the connection. Stand-in: a TCP relay in front of the WebSocket
     // API refuses connections during the gap, so the messages of the gap can only arrive by catch-up.

@@ -568,6 +568,8 @@ export class RealtimeConnection {
     const state = this.#server.get(id);
     const followed = this.#rooms.get(id);
     if (followed && state === undefined) {
+      // Rooms still being left count on the API's side: subscribing now could be refused as one too many.
+      if (this.#server.size >= Limits.roomsPerConnection) return;
       followed.buffer = [];
       followed.ready = false;
       this.#server.set(id, "subscribing");
@@ -668,8 +670,8 @@ export class RealtimeConnection {
         if (this.#server.get(frame.roomId) !== "unsubscribing") return;
         this.#server.delete(frame.roomId);
         this.#settleLeave(frame.roomId);
-        // Joined again while it was being left: subscribe it again.
-        if (this.#rooms.has(frame.roomId)) this.#reconcile(frame.roomId);
+        // Rooms joined meanwhile (this one again, or one held back by the room limit) are subscribed now.
+        for (const id of this.#rooms.keys()) if (!this.#server.has(id)) this.#reconcile(id);
         return;
       case "typing": {
         // The API spares only the typist's connection; this user's other tabs are not "someone else".
