@@ -4,6 +4,8 @@ import {
   GetMessagesResponse,
   HealthResponse,
   ListRoomsResponse,
+  type Member,
+  MembersResponse,
   type Room,
   SendMessageRequest,
   SendMessageResponse,
@@ -12,6 +14,7 @@ import {
   Username,
 } from "@chat/types";
 import * as v from "valibot";
+import { type ConnectRoomsOptions, RealtimeConnection, type WebSocketConstructor } from "./connection";
 import { ChatApiError, ChatNetworkError, ChatProtocolError, codeForStatus } from "./errors";
 import { newClientMessageId } from "./ids";
 import {
@@ -23,7 +26,7 @@ import {
   type RetryOptions,
   sleep,
 } from "./retry";
-import { type ConnectOptions, RoomSubscription, type WebSocketConstructor } from "./subscription";
+import { type ConnectOptions, RoomSubscription } from "./subscription";
 
 /** Options of {@link createChatClient}. */
 export interface ChatClientOptions {
@@ -73,7 +76,7 @@ const Identity = v.object({ userId: UserId, username: Username });
 
 /**
  * A typed client of the chat API for browsers and Node 20+. REST calls validate every answer against the
- * @chat/types schemas and retry what is safe to retry; `connect` opens a realtime room subscription.
+ * @chat/types schemas and retry what is safe to retry; `connect` opens a realtime connection to one room or many.
  */
 export class ChatClient {
   /** The identity every send and connection carries (`username` trimmed, as the API stores it). */
@@ -139,16 +142,33 @@ export class ChatClient {
     return (await this.#request("GET", "/rooms", ListRoomsResponse, options)).rooms;
   }
 
+  /**
+   * Who is in a room now: one entry per user with at least one connection subscribed to it, whatever the number
+   * of their connections.
+   */
+  async members(roomId: string, options: CallOptions = {}): Promise<Member[]> {
+    return (
+      await this.#request("GET", `/rooms/${encodeURIComponent(roomId)}/members`, MembersResponse, options)
+    ).members;
+  }
+
   /** The API's health, stage and version. */
   health(options: CallOptions = {}): Promise<HealthResponse> {
     return this.#request("GET", "/health", HealthResponse, options);
   }
 
   /**
-   * Subscribes to a room over the WebSocket API: each message once, in id order, across reconnects. See
-   * {@link RoomSubscription}.
+   * Subscribes to one room over the WebSocket API: each message once, in id order, across reconnects. See
+   * {@link RoomSubscription}. Throws a 400 `ChatApiError` for an invalid room id.
    */
-  connect(options: ConnectOptions): RoomSubscription {
+  connect(options: ConnectOptions): RoomSubscription;
+  /**
+   * Opens one WebSocket connection following several rooms (`join` and `leave` more as you go), each message once
+   * and in id order per room across reconnects, with typing, presence and sends over the socket. See
+   * {@link RealtimeConnection}. Throws a 400 `ChatApiError` for an invalid room id, a 403 one past 20 rooms.
+   */
+  connect(options: ConnectRoomsOptions): RealtimeConnection;
+  connect(options: ConnectOptions | ConnectRoomsOptions): RoomSubscription | RealtimeConnection {
     const WebSocket =
       this.#options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
     if (!WebSocket) {
@@ -156,7 +176,10 @@ export class ChatClient {
         "No WebSocket here: pass the `WebSocket` option (in Node 20, the ws package's class)",
       );
     }
-    return new RoomSubscription(this, WebSocket, this.#options.wsUrl, this.#random, options);
+    const { wsUrl } = this.#options;
+    return "rooms" in options
+      ? new RealtimeConnection(this, WebSocket, wsUrl, this.#random, options)
+      : new RoomSubscription(this, WebSocket, wsUrl, this.#random, options);
   }
 
   /**

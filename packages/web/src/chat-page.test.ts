@@ -10,6 +10,8 @@ let dev: DevProcess;
 let browser: Browser;
 const contexts: BrowserContext[] = [];
 const dialogs: string[] = [];
+/** The chat WebSocket URLs each person's page opened, by name. */
+const sockets = new Map<string, string[]>();
 
 beforeAll(async () => {
   mkdirSync(artifacts, { recursive: true });
@@ -45,6 +47,11 @@ const person = async (name: string, roomId: string): Promise<Page> => {
     void dialog.dismiss();
   });
   page.on("pageerror", (error) => dialogs.push(`${name} page error: ${error.message}`));
+  sockets.set(name, []);
+  // Vite's own HMR socket is not the chat's.
+  page.on("websocket", (socket) => {
+    if (socket.url().includes("userId=")) sockets.get(name)?.push(socket.url());
+  });
   await page.goto(dev.webUrl);
   await page.fill("#join-name", name);
   await page.fill("#join-room", roomId);
@@ -64,6 +71,10 @@ const storedTexts = (page: Page) =>
 const shows = (page: Page, text: string) =>
   page.locator('[data-testid="message"][data-state="stored"] .text', { hasText: text }).first().waitFor();
 const screenshot = (page: Page, name: string) => page.screenshot({ path: `${artifacts}${name}.png` });
+const members = (page: Page) => page.locator('[data-testid="member"] .member-name').allTextContents();
+const showsMember = (page: Page, name: string) =>
+  page.locator('[data-testid="member"] .member-name', { hasText: name }).waitFor();
+const typingLine = (page: Page) => page.locator("#typing");
 
 describe("the chat page in Chromium", () => {
   // `pnpm dev` keeps its data in memory, so each run starts with empty rooms.
@@ -78,7 +89,12 @@ describe("the chat page in Chromium", () => {
     alice = await person("Alice", roomId);
     bob = await person("Bob", roomId);
     carol = await person("Carol", otherRoomId);
+    await showsMember(alice, "Bob");
+    await showsMember(bob, "Alice");
 
+    await alice.locator("#message-input").pressSequentially("Hi Bob");
+    await typingLine(bob).filter({ hasText: "Alice is typing…" }).waitFor();
+    expect(await typingLine(alice).textContent()).toBe("");
     await say(alice, "Hi Bob! Welcome to the lobby.");
     await shows(bob, "Hi Bob! Welcome to the lobby.");
     await say(bob, "Hello Alice, good to see you here.\nHow are things?");
@@ -90,6 +106,11 @@ describe("the chat page in Chromium", () => {
     ]);
     expect(await storedTexts(bob)).toEqual(await storedTexts(alice));
     await expect(alice.locator("#room-title").textContent()).resolves.toBe(roomId);
+    // The message ends the notice; the members are the lobby's two, each listing themselves first.
+    expect(await typingLine(bob).textContent()).toBe("");
+    expect(await members(alice)).toEqual(["Alice", "Bob"]);
+    expect(await members(bob)).toEqual(["Bob", "Alice"]);
+    expect(await members(carol)).toEqual(["Carol"]);
   });
 
   it("shows markup in a message as text, and never runs it", async () => {
@@ -106,6 +127,9 @@ describe("the chat page in Chromium", () => {
       expect(await page.locator("#messages img").count()).toBe(0);
     }
     expect(dialogs).toEqual([]);
+    // Typed slowly enough to outlast the 2 s between notices, so Bob's screenshot shows one.
+    await alice.locator("#message-input").pressSequentially("Hang on, let me see", { delay: 150 });
+    await typingLine(bob).filter({ hasText: "Alice is typing…" }).waitFor();
     await screenshot(alice, "alice");
     await screenshot(bob, "bob");
   });
@@ -136,5 +160,31 @@ describe("the chat page in Chromium", () => {
     expect(await alice.locator("#messages img").count()).toBe(0);
     expect(dialogs).toEqual([]);
     await screenshot(alice, "alice-reloaded");
+  });
+
+  it("follows a second room on the same socket, counting what arrives there unseen", async () => {
+    await bob.fill("#room-input", otherRoomId);
+    await bob.press("#room-input", "Enter");
+    await shows(bob, "Anyone in here?");
+    await showsMember(bob, "Carol");
+    await showsMember(carol, "Bob");
+    await bob.locator(".room-button", { hasText: roomId }).click();
+    await shows(bob, "Still only us two");
+
+    await say(carol, "Bob, are you still there?");
+    await bob.locator(".room-button", { hasText: otherRoomId }).locator(".unread").waitFor();
+    const unread = await bob
+      .locator(".room-button", { hasText: otherRoomId })
+      .locator(".unread")
+      .textContent();
+    await bob.locator(".room-button", { hasText: otherRoomId }).click();
+    await shows(bob, "Bob, are you still there?");
+
+    expect(unread).toBe("1");
+    expect(await storedTexts(bob)).toEqual(["Anyone in here?", "Bob, are you still there?"]);
+    expect(await members(bob)).toEqual(["Bob", "Carol"]);
+    expect(sockets.get("Bob")).toHaveLength(1);
+    expect(dialogs).toEqual([]);
+    await screenshot(bob, "bob-two-rooms");
   });
 });

@@ -3,11 +3,13 @@ import {
   type ChatClient,
   createChatClient,
   newClientMessageId,
-  type RoomSubscription,
+  type RealtimeConnection,
+  TypingTracker,
 } from "@chat/client";
-import { MessageText, RoomId, Username } from "@chat/types";
+import { Limits, type Member, MessageText, RoomId, Username } from "@chat/types";
 import * as v from "valibot";
 import { colourOf, initialOf, MessageList } from "./message-list";
+import { typingText } from "./typing-text";
 import "./style.css";
 
 // Same-origin paths by default: `pnpm dev` proxies them to the local APIs. A build for AWS sets both URLs.
@@ -37,11 +39,13 @@ const ui = {
   status: byId<HTMLSpanElement>("status"),
   scroller: byId<HTMLDivElement>("scroller"),
   empty: byId<HTMLParagraphElement>("empty"),
-  messages: byId<HTMLOListElement>("messages"),
+  typing: byId<HTMLParagraphElement>("typing"),
   composer: byId<HTMLFormElement>("composer"),
   input: byId<HTMLTextAreaElement>("message-input"),
   send: byId<HTMLButtonElement>("send"),
   composerError: byId<HTMLParagraphElement>("composer-error"),
+  members: byId<HTMLUListElement>("members"),
+  membersCount: byId<HTMLSpanElement>("members-count"),
 };
 
 const statusText = {
@@ -74,24 +78,249 @@ const storage = {
     localStorage.setItem("chat.room", roomId);
     history.replaceState(null, "", `#${encodeURIComponent(roomId)}`);
   },
+  /** The rooms followed on this browser's connection, most recently viewed last. */
+  followed(): string[] {
+    try {
+      const value: unknown = JSON.parse(localStorage.getItem("chat.followed") ?? "[]");
+      const rooms = v.safeParse(v.array(RoomId), value);
+      return rooms.success ? rooms.output : [];
+    } catch {
+      return [];
+    }
+  },
+  saveFollowed(roomIds: string[]) {
+    localStorage.setItem("chat.followed", JSON.stringify(roomIds));
+  },
 };
 
 const firstIssue = (issues: v.BaseIssue<unknown>[]) => issues[0]?.message ?? "is invalid";
 
+/** One followed room: its messages (kept while another room is shown) and what arrived unseen. */
+interface RoomView {
+  list: MessageList;
+  element: HTMLOListElement;
+  /** Caught up once: messages from now on are new, and count as unread while the room is not shown. */
+  ready: boolean;
+  unread: number;
+}
+
 let client: ChatClient | undefined;
-let subscription: RoomSubscription | undefined;
-let list: MessageList | undefined;
+let connection: RealtimeConnection | undefined;
+let current: string | undefined;
+/** Followed rooms, least recently viewed first: the first goes when a 21st is opened. */
+const views = new Map<string, RoomView>();
+let listed: string[] = [];
+const typists = new TypingTracker();
+let typingTimer: ReturnType<typeof setTimeout> | undefined;
 
 const nearBottom = () => ui.scroller.scrollHeight - ui.scroller.scrollTop - ui.scroller.clientHeight < 80;
 const scrollToBottom = () => {
   ui.scroller.scrollTop = ui.scroller.scrollHeight;
 };
 const updateEmpty = () => {
-  ui.empty.hidden = (list?.size ?? 0) > 0;
+  ui.empty.hidden = (current === undefined ? 0 : (views.get(current)?.list.size ?? 0)) > 0;
+};
+
+const element = <K extends keyof HTMLElementTagNameMap>(tag: K, className: string, text?: string) => {
+  const node = document.createElement(tag);
+  node.className = className;
+  // Names and room ids only ever become text nodes.
+  if (text !== undefined) node.textContent = text;
+  return node;
+};
+
+const renderRooms = () => {
+  const roomIds = [...new Set([...listed, ...views.keys()])].sort();
+  const items = roomIds.map((roomId) => {
+    const view = views.get(roomId);
+    const item = document.createElement("li");
+    const open = element("button", "room-button", roomId);
+    open.type = "button";
+    open.setAttribute("aria-current", String(roomId === current));
+    if (view) open.dataset.followed = "true";
+    open.addEventListener("click", () => enterRoom(roomId));
+    item.append(open);
+    if (view && view.unread > 0) {
+      const badge = element("span", "unread", String(view.unread));
+      badge.setAttribute("aria-label", `${view.unread} new`);
+      open.append(badge);
+    }
+    if (view && roomId !== current) {
+      const leave = element("button", "leave", "×");
+      leave.type = "button";
+      leave.title = `Stop following #${roomId}`;
+      leave.setAttribute("aria-label", `Stop following #${roomId}`);
+      leave.addEventListener("click", () => unfollow(roomId));
+      item.append(leave);
+    }
+    return item;
+  });
+  ui.rooms.replaceChildren(...items);
+};
+
+const refreshRooms = async () => {
+  try {
+    const rooms = await client?.rooms();
+    if (rooms) {
+      listed = rooms.map(({ roomId }) => roomId);
+      renderRooms();
+    }
+  } catch (error) {
+    console.warn("could not list rooms", error);
+  }
+};
+
+const renderMembers = (members: Member[]) => {
+  const me = client?.userId;
+  const items = [...members]
+    .sort((a, b) => (a.userId === me ? -1 : b.userId === me ? 1 : a.username.localeCompare(b.username)))
+    .map((member) => {
+      const item = element("li", "member");
+      item.dataset.testid = "member";
+      const avatar = element("span", "avatar member-avatar", initialOf(member.username));
+      avatar.style.background = colourOf(member.userId);
+      item.append(avatar, element("span", "member-name", member.username));
+      if (member.userId === me) item.append(element("span", "you", "you"));
+      return item;
+    });
+  ui.members.replaceChildren(...items);
+  ui.membersCount.textContent = members.length > 0 ? String(members.length) : "";
+};
+
+const renderTyping = () => {
+  clearTimeout(typingTimer);
+  const typing = current === undefined ? [] : typists.typing(current);
+  ui.typing.textContent = typingText(typing.map(({ username }) => username));
+  // Look again when the next notice runs out; a fresh notice re-renders before that anyway.
+  const next = typists.nextExpiryIn();
+  if (next !== undefined) typingTimer = setTimeout(renderTyping, next + 50);
+};
+
+const saveFollowed = () => storage.saveFollowed([...views.keys()]);
+
+const follow = (roomId: string): RoomView => {
+  const existing = views.get(roomId);
+  if (existing) {
+    // Most recently viewed last.
+    views.delete(roomId);
+    views.set(roomId, existing);
+    return existing;
+  }
+  const [oldest] = views.keys();
+  if (views.size >= Limits.roomsPerConnection && oldest !== undefined) unfollow(oldest);
+  const list = element("ol", "messages");
+  list.setAttribute("aria-live", "polite");
+  const view: RoomView = {
+    element: list,
+    list: new MessageList(list, client?.userId ?? "", (clientMessageId) => {
+      connection?.retry(clientMessageId).catch(() => undefined);
+    }),
+    ready: false,
+    unread: 0,
+  };
+  views.set(roomId, view);
+  return view;
+};
+
+const unfollow = (roomId: string) => {
+  views.delete(roomId);
+  connection?.leave(roomId).catch((error: unknown) => console.warn(error));
+  saveFollowed();
+  renderRooms();
+};
+
+const enterRoom = (roomId: string) => {
+  if (!connection) return;
+  const followed = views.has(roomId);
+  const view = follow(roomId);
+  if (!followed) connection.join(roomId).catch((error: unknown) => console.warn(error));
+  current = roomId;
+  view.unread = 0;
+  storage.saveRoom(roomId);
+  saveFollowed();
+  ui.roomTitle.textContent = roomId;
+  document.title = `#${roomId} · Chat`;
+  ui.composerError.textContent = "";
+  // One list in the page at a time, so `#messages` is always the room shown.
+  for (const other of views.values()) other.element.removeAttribute("id");
+  view.element.id = "messages";
+  ui.scroller.replaceChildren(ui.empty, view.element);
+  updateEmpty();
+  scrollToBottom();
+  renderRooms();
+  renderMembers(connection.members(roomId));
+  renderTyping();
+  ui.input.focus();
+};
+
+const connectAs = (identity: Identity, roomId: string) => {
+  client = createChatClient({ httpUrl, wsUrl, ...identity });
+  const me = client.userId;
+  // The room shown first is the handshake's; the others followed before come back on the same socket.
+  const others = storage.followed().filter((id) => id !== roomId);
+  const rooms = [roomId, ...others.slice(-(Limits.roomsPerConnection - 1))];
+  const live = client.connect({ rooms, backlog: 50, trackMembers: true });
+  connection = live;
+  for (const id of rooms.slice(1)) follow(id);
+  follow(roomId);
+  live.on("message", (message) => {
+    const view = views.get(message.roomId);
+    if (!view) return;
+    const shown = message.roomId === current;
+    const keepUp = shown && (nearBottom() || message.userId === me);
+    view.list.add(message);
+    typists.stopped(message.roomId, message.userId);
+    if (shown) {
+      updateEmpty();
+      renderTyping();
+      if (keepUp) scrollToBottom();
+    } else if (view.ready && message.userId !== me) {
+      view.unread++;
+      renderRooms();
+    }
+  });
+  live.on("pending", (pending) => {
+    views.get(pending.roomId)?.list.pending(pending);
+    if (pending.roomId !== current) return;
+    updateEmpty();
+    scrollToBottom();
+  });
+  live.on("ready", ({ roomId: id }) => {
+    const view = views.get(id);
+    if (view) view.ready = true;
+  });
+  live.on("typing", (notice) => {
+    typists.add(notice);
+    if (notice.roomId === current) renderTyping();
+  });
+  live.on("presence", ({ roomId: id, event, userId }) => {
+    if (event === "leave") typists.stopped(id, userId);
+    if (id === current) renderTyping();
+  });
+  live.on("members", ({ roomId: id, members }) => {
+    if (id === current) renderMembers(members);
+  });
+  live.on("status", (status) => {
+    ui.status.dataset.status = status;
+    ui.status.textContent = statusText[status];
+    if (status === "live") void refreshRooms();
+  });
+  live.on("error", (error) => console.warn(error));
+  ui.status.dataset.status = "connecting";
+  ui.status.textContent = statusText.connecting;
+};
+
+const disconnect = () => {
+  connection?.close();
+  connection = undefined;
+  current = undefined;
+  views.clear();
+  renderMembers([]);
+  ui.typing.textContent = "";
 };
 
 const showJoin = (identity: Identity | undefined) => {
-  subscription?.close();
+  disconnect();
   ui.chat.hidden = true;
   ui.join.hidden = false;
   ui.joinName.value = identity?.username ?? "";
@@ -99,77 +328,13 @@ const showJoin = (identity: Identity | undefined) => {
   (identity ? ui.joinRoom : ui.joinName).focus();
 };
 
-const renderRooms = (roomIds: string[], current: string) => {
-  const items = [...new Set([...roomIds, current])].sort().map((roomId) => {
-    const button = document.createElement("button");
-    button.type = "button";
-    button.textContent = roomId;
-    button.setAttribute("aria-current", String(roomId === current));
-    button.addEventListener("click", () => enterRoom(roomId));
-    const item = document.createElement("li");
-    item.append(button);
-    return item;
-  });
-  ui.rooms.replaceChildren(...items);
-};
-
-const refreshRooms = async (current: string) => {
-  try {
-    const rooms = await client?.rooms();
-    if (rooms && subscription?.roomId === current)
-      renderRooms(
-        rooms.map(({ roomId }) => roomId),
-        current,
-      );
-  } catch (error) {
-    console.warn("could not list rooms", error);
-  }
-};
-
-const enterRoom = (roomId: string) => {
-  if (!client) return;
-  subscription?.close();
-  storage.saveRoom(roomId);
-  ui.roomTitle.textContent = roomId;
-  document.title = `#${roomId} · Chat`;
-  ui.composerError.textContent = "";
-  const me = client.userId;
-  const current = client.connect({ roomId, backlog: 50 });
-  subscription = current;
-  list = new MessageList(ui.messages, me, (clientMessageId) => {
-    current.retry(clientMessageId).catch(() => undefined);
-  });
-  updateEmpty();
-  renderRooms([], roomId);
-  current.on("message", (message) => {
-    const follow = nearBottom() || message.userId === me;
-    list?.add(message);
-    updateEmpty();
-    if (follow) scrollToBottom();
-  });
-  current.on("pending", (pending) => {
-    list?.pending(pending);
-    updateEmpty();
-    scrollToBottom();
-  });
-  current.on("status", (status) => {
-    ui.status.dataset.status = status;
-    ui.status.textContent = statusText[status];
-    if (status === "live") void refreshRooms(roomId);
-  });
-  current.on("error", (error) => console.warn(error));
-  ui.status.dataset.status = "connecting";
-  ui.status.textContent = statusText.connecting;
-  ui.input.focus();
-};
-
 const start = (identity: Identity, roomId: string) => {
-  client = createChatClient({ httpUrl, wsUrl, ...identity });
   ui.meName.textContent = identity.username;
   ui.meAvatar.textContent = initialOf(identity.username);
   ui.meAvatar.style.background = colourOf(identity.userId);
   ui.join.hidden = true;
   ui.chat.hidden = false;
+  connectAs(identity, roomId);
   enterRoom(roomId);
 };
 
@@ -216,10 +381,11 @@ const sendTyped = () => {
     ui.composerError.textContent = text.trim() ? `Message ${firstIssue(checked.issues)}` : "";
     return;
   }
+  if (!connection || current === undefined) return;
   ui.composerError.textContent = "";
   ui.input.value = "";
   ui.send.disabled = true;
-  subscription?.send(text).catch((error: unknown) => {
+  connection.send(current, text).catch((error: unknown) => {
     // The pending message shows the failure and its retry button; a refusal of the text itself is said here.
     if (error instanceof ChatApiError && error.status === 400) ui.composerError.textContent = error.message;
   });
@@ -238,14 +404,17 @@ ui.input.addEventListener("keydown", (event) => {
 });
 
 ui.input.addEventListener("input", () => {
-  ui.send.disabled = ui.input.value.trim() === "";
+  const typed = ui.input.value.trim() !== "";
+  ui.send.disabled = !typed;
   ui.input.style.height = "auto";
   ui.input.style.height = `${ui.input.scrollHeight}px`;
+  // The client sends at most one notice per room every 2 s, however fast the keys come.
+  if (typed && current !== undefined) connection?.typing(current);
 });
 
 window.addEventListener("hashchange", () => {
   const roomId = v.safeParse(RoomId, storage.room());
-  if (roomId.success && roomId.output !== subscription?.roomId) enterRoom(roomId.output);
+  if (roomId.success && roomId.output !== current) enterRoom(roomId.output);
 });
 
 const identity = storage.identity();
