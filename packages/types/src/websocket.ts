@@ -95,12 +95,13 @@ export const PresenceFrame = v.object({
 export type PresenceFrame = v.InferOutput<typeof PresenceFrame>;
 
 /**
- * A frame was rejected; the connection stays open. A rejected `send` carries its `clientMessageId`, so the client
- * knows which optimistic message failed.
+ * A frame was rejected; the connection stays open. A rejected `send` carries its `clientMessageId` (null if it had
+ * none), so the client knows which optimistic message failed; a rejected room frame carries its `roomId`.
  */
 export const ErrorFrame = v.object({
   type: v.literal("error"),
   clientMessageId: v.optional(v.nullable(ClientMessageId)),
+  roomId: v.optional(RoomId),
   error: ErrorResponse,
 });
 export type ErrorFrame = v.InferOutput<typeof ErrorFrame>;

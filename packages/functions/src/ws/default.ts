@@ -1,5 +1,6 @@
+import { GoneException } from "@aws-sdk/client-apigatewaymanagementapi";
 import { AppError, Connection, Message, RateLimit } from "@chat/core";
-import { ClientFrame, ClientMessageId, type SendFrame } from "@chat/types";
+import { ClientFrame, ClientMessageId, RoomId, type SendFrame } from "@chat/types";
 import * as v from "valibot";
 import { config } from "../config";
 import { mapError } from "../edge/errors";
@@ -12,20 +13,33 @@ import { MetricUnit, metrics } from "../observability";
 const TYPING_INTERVAL_MS = 2_000;
 
 export const handler = frames(async (request) => {
-  const { connectionId } = request;
-  await RateLimit.hit({ scope: "frame", subject: connectionId, max: config.settings.limits.framesPerMinute });
-  const raw = parseJson(request.body);
-  let frame: ClientFrame;
+  const countFrame = () =>
+    RateLimit.hit({
+      scope: "frame",
+      subject: request.connectionId,
+      max: config.settings.limits.framesPerMinute,
+    });
+  let raw: unknown;
   try {
-    frame = validate(ClientFrame, raw, "frame");
+    raw = parseJson(request.body);
   } catch (error) {
-    // A refused `send` still names its clientMessageId, so the client can mark that message as failed.
-    const clientMessageId = sendFrameId(raw);
-    if (clientMessageId === null) throw error;
-    return reply(request, { type: "error", clientMessageId, error: mapError(error, request.log).body });
+    await countFrame();
+    throw error;
   }
-  if (frame.type === "ping") return reply(request, { type: "pong", timestamp: new Date().toISOString() });
+  // Whatever goes wrong from here, the error frame names what it answers: the send or the room.
+  const about = correlation(raw);
+  try {
+    await countFrame();
+    await handle(request, validate(ClientFrame, raw, "frame"));
+  } catch (error) {
+    if (error instanceof GoneException || Object.keys(about).length === 0) throw error;
+    await reply(request, { type: "error", ...about, error: mapError(error, request.log).body });
+  }
+});
 
+const handle = async (request: FrameRequest, frame: ClientFrame): Promise<void> => {
+  if (frame.type === "ping") return reply(request, { type: "pong", timestamp: new Date().toISOString() });
+  const { connectionId, log } = request;
   const session = await Connection.session(connectionId);
   if (!session) throw new AppError("unauthorized", "This connection is not registered; reconnect");
   switch (frame.type) {
@@ -35,7 +49,7 @@ export const handler = frames(async (request) => {
       const joined = await Connection.subscribe(session, frame.roomId);
       await reply(request, { type: "subscribed", roomId: frame.roomId });
       if (joined)
-        await fanOut(frame.roomId, { type: "presence", event: "join", ...joined }, request.log, {
+        await fanOut(frame.roomId, { type: "presence", event: "join", ...joined }, log, {
           except: connectionId,
         });
       return;
@@ -43,33 +57,40 @@ export const handler = frames(async (request) => {
     case "unsubscribe": {
       const left = await Connection.unsubscribe(session, frame.roomId);
       await reply(request, { type: "unsubscribed", roomId: frame.roomId });
-      if (left) await fanOut(frame.roomId, { type: "presence", event: "leave", ...left }, request.log);
+      if (left) await fanOut(frame.roomId, { type: "presence", event: "leave", ...left }, log);
       return;
     }
     case "typing":
       return typing(request, session, frame.roomId);
   }
-});
+};
 
-const sendFrameId = (raw: unknown): string | null => {
-  if (typeof raw !== "object" || raw === null || (raw as { type?: unknown }).type !== "send") return null;
-  const parsed = v.safeParse(ClientMessageId, (raw as { clientMessageId?: unknown }).clientMessageId);
-  return parsed.success ? parsed.output : null;
+/**
+ * What an error frame answering this frame should name, read leniently from the raw frame: a send's
+ * `clientMessageId` (null when it has none) and the `roomId` of a room frame, each only when it is valid.
+ */
+const correlation = (raw: unknown): { clientMessageId?: string | null; roomId?: string } => {
+  if (typeof raw !== "object" || raw === null) return {};
+  const { type, clientMessageId, roomId } = raw as Record<string, unknown>;
+  const valid = <S extends v.GenericSchema>(schema: S, value: unknown) => {
+    const parsed = v.safeParse(schema, value);
+    return parsed.success ? (parsed.output as v.InferOutput<S>) : undefined;
+  };
+  const room = valid(RoomId, roomId);
+  return {
+    ...(type === "send" && { clientMessageId: valid(ClientMessageId, clientMessageId) ?? null }),
+    ...(typeof type === "string" && type !== "ping" && room !== undefined && { roomId: room }),
+  };
 };
 
 /** A message sent over the socket: stored exactly like a REST send, then acknowledged to this connection. */
 const send = async (request: FrameRequest, session: Connection.Session, frame: SendFrame) => {
-  const clientMessageId = frame.clientMessageId ?? null;
-  try {
-    const { userId, username } = session;
-    await RateLimit.hit({ scope: "send", subject: userId, max: config.settings.limits.sendsPerMinute });
-    const { message, created } = await Message.send({ ...frame, userId, username });
-    request.log.info({ messageId: message.id, created }, created ? "message stored" : "idempotent replay");
-    if (created) metrics.addMetric("MessagesPosted", MetricUnit.Count, 1);
-    await reply(request, { type: "ack", clientMessageId, message });
-  } catch (error) {
-    await reply(request, { type: "error", clientMessageId, error: mapError(error, request.log).body });
-  }
+  const { userId, username } = session;
+  await RateLimit.hit({ scope: "send", subject: userId, max: config.settings.limits.sendsPerMinute });
+  const { message, created } = await Message.send({ ...frame, userId, username });
+  request.log.info({ messageId: message.id, created }, created ? "message stored" : "idempotent replay");
+  if (created) metrics.addMetric("MessagesPosted", MetricUnit.Count, 1);
+  await reply(request, { type: "ack", clientMessageId: frame.clientMessageId ?? null, message });
 };
 
 /** Relays "typing" to the room's other connections: only from a subscriber, at most once per user per interval. */
