@@ -1,0 +1,67 @@
+import { mkdir } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+
+// Bundles a handler the way SST builds a `nodejs22.x` function: ESM, minified, for Node, preferring each package's
+// ESM build (the AWS SDK's CommonJS build crashes on import when bundled to ESM), with SST's `require` banner so the
+// CommonJS dependencies (pino) can still require Node built-ins. Kept alone in this file: the infra branch has
+// its own bundling helper, and the two are meant to become one.
+
+const here = fileURLToPath(new URL(".", import.meta.url));
+const root = join(here, "..");
+
+export interface Bundle {
+  /** The handler module (a route table entry such as `http/send-message`) or a baseline's name. */
+  name: string;
+  file: string;
+  bytes: number;
+}
+
+const requireBanner = [
+  "import { createRequire as topLevelCreateRequire } from 'module';",
+  "const require = topLevelCreateRequire(import.meta.url);",
+].join("\n");
+
+/** An entry file, or source text resolved from this folder. */
+export type Entry = { file: string } | { contents: string };
+
+/** Bundles one entry to `outDir/<name>.mjs` and returns its size. */
+export const bundle = async (name: string, entry: Entry, outDir: string): Promise<Bundle> => {
+  const file = join(outDir, `${name.replace(/\//g, "-")}.mjs`);
+  await mkdir(dirname(file), { recursive: true });
+  const result = await build({
+    ...("file" in entry
+      ? { entryPoints: [entry.file] }
+      : { stdin: { contents: entry.contents, resolveDir: here, loader: "ts" as const } }),
+    outfile: file,
+    bundle: true,
+    format: "esm",
+    platform: "node",
+    target: "node22",
+    minify: true,
+    mainFields: ["module", "main"],
+    banner: { js: requireBanner },
+    metafile: true,
+    logLevel: "silent",
+  });
+  const bytes = Object.values(result.metafile.outputs).reduce((sum, output) => sum + output.bytes, 0);
+  return { name, file, bytes };
+};
+
+/** Bundles a handler module of @chat/functions. */
+export const bundleHandler = (module: string, outDir: string): Promise<Bundle> =>
+  bundle(module, { file: join(root, "packages/functions/src", `${module}.ts`) }, outDir);
+
+/** The cold-init baseline: a bundle that only creates a DynamoDB client. */
+export const bundleClientOnly = (outDir: string): Promise<Bundle> =>
+  bundle(
+    "dynamodb-client-only",
+    {
+      contents: [
+        'import { DynamoDBClient } from "@aws-sdk/client-dynamodb";',
+        "export const client = new DynamoDBClient({});",
+      ].join("\n"),
+    },
+    outDir,
+  );
