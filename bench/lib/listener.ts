@@ -41,8 +41,8 @@ export const listen = (
 export const arrivals = () => {
   const waiting = new Map<string, { left: number; resolve: (at: number) => void }>();
   return {
-    expect: (key: string, count: number, timeoutMs: number): Promise<number> =>
-      new Promise((resolve, reject) => {
+    expect: (key: string, count: number, timeoutMs: number): Promise<number> => {
+      const arrived = new Promise<number>((resolve, reject) => {
         const timer = setTimeout(() => {
           waiting.delete(key);
           reject(new Error(`"${key}" did not reach ${count} listener(s) within ${timeoutMs} ms`));
@@ -54,7 +54,11 @@ export const arrivals = () => {
             resolve(at);
           },
         });
-      }),
+      });
+      // The caller awaits it after its own request: a timeout meanwhile must not count as unhandled.
+      arrived.catch(() => undefined);
+      return arrived;
+    },
     arrive: (key: string) => {
       const waiter = waiting.get(key);
       if (!waiter) return;

@@ -1,6 +1,7 @@
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { documentClient } from "@chat/core/dynamo";
 import { decodeTime, monotonicFactory } from "ulid";
+import { drainStream } from "../lib/drain";
 import { httpClient, postMessage } from "../lib/http";
 import { putMessage } from "../lib/items";
 import { arrivals, listen } from "../lib/listener";
@@ -32,6 +33,7 @@ export const run = async (context: BenchContext): Promise<ScenarioResult> => {
   const baseline: number[] = [];
   let sequence = 0;
   const progress = context.progress("end-to-end latency");
+  await drainStream(context);
   try {
     const post = async () => {
       const text = `latency ${sequence++}`;

@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { Connection } from "@chat/core";
+import { drainStream } from "../lib/drain";
 import { httpClient, postMessage } from "../lib/http";
 import { arrivals, type Listener, listen } from "../lib/listener";
 import { type BenchContext, ms, type ScenarioResult, times } from "../lib/scenario";
@@ -29,6 +30,7 @@ export const run = async (context: BenchContext): Promise<ScenarioResult> => {
     throw new Error(`fan-out opens ${size} sockets: raise the open file limit (ulimit -n ${size + 1_000})`);
   }
   const progress = context.progress(`fan-out to ${size} sockets`);
+  await drainStream(context);
   const frames = arrivals();
   const listeners: Listener[] = [];
   const client = httpClient(1);
