@@ -1,7 +1,8 @@
 import { GoneException } from "@aws-sdk/client-apigatewaymanagementapi";
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
-import { Connection, Message } from "@chat/core";
+import * as Connection from "@chat/core/connection";
+import * as Message from "@chat/core/message";
 import type { ChatMessage } from "@chat/types";
 import type { DynamoDBRecord } from "aws-lambda";
 import pLimit from "p-limit";

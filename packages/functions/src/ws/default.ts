@@ -1,4 +1,4 @@
-import { RateLimit } from "@chat/core";
+import * as RateLimit from "@chat/core/rate-limit";
 import { ClientFrame } from "@chat/types";
 import { config } from "../config";
 import { parseJson, validate } from "../edge/input";
