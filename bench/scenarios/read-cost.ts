@@ -45,7 +45,9 @@ export const run = async (context: BenchContext): Promise<ScenarioResult> => {
     await host.stop();
   }
   const [o, b] = [quantile(ours, 0.5), quantile(baseline, 0.5)];
-  const projection = TableDefinition.globalIndexes.gsi1.projection;
+  const { projection: indexProjection } = TableDefinition.globalIndexes.gsi1;
+  const projection =
+    typeof indexProjection === "string" ? indexProjection : `INCLUDE ${indexProjection.join(", ")}`;
   return {
     rows: [
       {

@@ -64,7 +64,7 @@ const deliver = async (message: ChatMessage, log: Logger): Promise<Record<Outcom
 const HANDSHAKE_GRACE_MS = 10_000;
 
 const post = async (
-  { connectionId, connectedAt }: Pick<Connection.ConnectionItem, "connectionId" | "connectedAt">,
+  { connectionId, connectedAt }: Connection.RoomListener,
   data: Uint8Array,
   log: Logger,
 ): Promise<Outcome> => {
