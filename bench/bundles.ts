@@ -3,10 +3,10 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
-// Bundles a handler the way SST builds a `nodejs22.x` function: ESM, minified, for Node, preferring each package's
-// ESM build (the AWS SDK's CommonJS build crashes on import when bundled to ESM), with SST's `require` banner so the
-// CommonJS dependencies (pino) can still require Node built-ins. Kept alone in this file: the infra branch has
-// its own bundling helper, and the two are meant to become one.
+// Bundles a handler the way SST builds a `nodejs22.x` function: ESM, minified, names kept, for Node, preferring each
+// package's ESM build (the AWS SDK's CommonJS build crashes on import when bundled to ESM), with SST's banner so
+// CommonJS dependencies (pino) can still require Node built-ins. Kept alone in this file: the infra branch has its
+// own bundling helper (the same options), and the two are meant to become one.
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const root = join(here, "..");
@@ -18,9 +18,12 @@ export interface Bundle {
   bytes: number;
 }
 
-const requireBanner = [
+const sstBanner = [
   "import { createRequire as topLevelCreateRequire } from 'module';",
   "const require = topLevelCreateRequire(import.meta.url);",
+  'import { fileURLToPath as topLevelFileUrlToPath, URL as topLevelURL } from "url"',
+  "const __filename = topLevelFileUrlToPath(import.meta.url)",
+  'const __dirname = topLevelFileUrlToPath(new topLevelURL(".", import.meta.url))',
 ].join("\n");
 
 /** An entry file, or source text resolved from this folder. */
@@ -40,8 +43,9 @@ export const bundle = async (name: string, entry: Entry, outDir: string): Promis
     platform: "node",
     target: "node22",
     minify: true,
+    keepNames: true,
     mainFields: ["module", "main"],
-    banner: { js: requireBanner },
+    banner: { js: sstBanner },
     metafile: true,
     logLevel: "silent",
   });

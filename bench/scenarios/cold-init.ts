@@ -104,8 +104,8 @@ export const run = async (context: BenchContext): Promise<ScenarioResult> => {
       rows,
       data,
       notes: [
-        "cold init: each handler bundled with esbuild as SST bundles it (ESM, minified, platform node, target " +
-          "node22, mainFields module,main, SST's createRequire banner), imported in a fresh `node` process with " +
+        "cold init: each handler bundled with esbuild as SST bundles it (ESM, minified, names kept, platform " +
+          "node, target node22, mainFields module,main, SST's banner), imported in a fresh `node` process with " +
           `a Lambda-like environment; the time of the import() alone; ${runs} imports per bundle, rotating the ` +
           "order; baseline = a bundle that only creates a DynamoDBClient. Bundle size: the same files.",
       ],
