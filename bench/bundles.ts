@@ -26,17 +26,17 @@ const sstBanner = [
   'const __dirname = topLevelFileUrlToPath(new topLevelURL(".", import.meta.url))',
 ].join("\n");
 
-/** An entry file, or source text resolved from this folder. */
-export type Entry = { file: string } | { contents: string };
+/** An entry file, or source text resolved from `resolveDir` (this folder by default). */
+export type Entry = { file: string } | { contents: string; resolveDir?: string };
 
 /** Bundles one entry to `outDir/<name>.mjs` and returns its size. */
 export const bundle = async (name: string, entry: Entry, outDir: string): Promise<Bundle> => {
-  const file = join(outDir, `${name.replace(/\//g, "-")}.mjs`);
+  const file = join(outDir, `${name.replace(/\W+/g, "-")}.mjs`);
   await mkdir(dirname(file), { recursive: true });
   const result = await build({
     ...("file" in entry
       ? { entryPoints: [entry.file] }
-      : { stdin: { contents: entry.contents, resolveDir: here, loader: "ts" as const } }),
+      : { stdin: { contents: entry.contents, resolveDir: entry.resolveDir ?? here, loader: "ts" as const } }),
     outfile: file,
     bundle: true,
     format: "esm",
@@ -69,3 +69,28 @@ export const bundleClientOnly = (outDir: string): Promise<Bundle> =>
     },
     outDir,
   );
+
+/**
+ * Parts of a storage handler, bundled alone, to show where its init time goes: the DynamoDB DocumentClient, the same
+ * with ElectroDB and one entity (all list-rooms stores with), and the logger with the metrics.
+ */
+export const bundleParts = async (outDir: string): Promise<Bundle[]> => [
+  await bundle(
+    "part: DocumentClient",
+    { contents: 'export { documentClient } from "./dynamo";', resolveDir: join(root, "packages/core/src") },
+    outDir,
+  ),
+  await bundle(
+    "part: DocumentClient + ElectroDB + 1 entity",
+    { contents: 'export { RoomEntity } from "./room";', resolveDir: join(root, "packages/core/src") },
+    outDir,
+  ),
+  await bundle(
+    "part: pino + Powertools Metrics",
+    {
+      contents: 'export { logger, metrics } from "./observability";',
+      resolveDir: join(root, "packages/functions/src"),
+    },
+    outDir,
+  ),
+];

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
 import { broadcaster, httpRoutes, socketAuthorizer, socketRoutes } from "@chat/functions/routes";
-import { type Bundle, bundleClientOnly, bundleHandler } from "../bundles";
+import { type Bundle, bundleClientOnly, bundleHandler, bundleParts } from "../bundles";
 import { type BenchContext, ms, type Row, type ScenarioResult, times } from "../lib/scenario";
 import { round, summarize } from "../lib/stats";
 
@@ -61,7 +61,8 @@ export const run = async (context: BenchContext): Promise<ScenarioResult> => {
     const baseline = await bundleClientOnly(outDir);
     const bundles: Bundle[] = [];
     for (const handler of handlers) bundles.push(await bundleHandler(handler, outDir));
-    const all = [baseline, ...bundles];
+    const parts = await bundleParts(outDir);
+    const all = [baseline, ...bundles, ...parts];
     const samples = new Map<string, number[]>(all.map((b) => [b.name, []]));
     for (let i = 0; i < runs; i++) {
       // Rotating the order puts the baseline at every position in turn.
@@ -81,17 +82,18 @@ export const run = async (context: BenchContext): Promise<ScenarioResult> => {
       runs,
       baseline: { bytes: baseline.bytes, gzipBytes: baseGzip, ms: base },
     };
-    for (const bundle of bundles) {
+    for (const bundle of [...bundles, ...parts]) {
       const time = summarize(samples.get(bundle.name) ?? []);
       const ratio = time.median / base.median;
       const gzipBytes = await gzip(bundle.file);
+      const part = parts.includes(bundle);
       rows.push({
         scenario: `cold init, bundle: ${bundle.name}`,
         ours: `p50 ${ms(time.median)}, p99 ${ms(time.p99)}; ${kb(bundle.bytes)} (${kb(gzipBytes)} gzip)`,
         baseline: `p50 ${ms(base.median)}, p99 ${ms(base.p99)}; ${kb(baseline.bytes)} (${kb(baseGzip)} gzip)`,
         ratio: `${times(ratio)}; ${times(bundle.bytes / baseline.bytes)} the size`,
-        target: "init <= 1.5x; size: report",
-        met: ratio <= 1.5,
+        target: part ? "where the time goes" : "init <= 1.5x; size: report",
+        met: part ? null : ratio <= 1.5,
       });
       data[bundle.name] = {
         bytes: bundle.bytes,
@@ -107,7 +109,8 @@ export const run = async (context: BenchContext): Promise<ScenarioResult> => {
         "cold init: each handler bundled with esbuild as SST bundles it (ESM, minified, names kept, platform " +
           "node, target node22, mainFields module,main, SST's banner), imported in a fresh `node` process with " +
           `a Lambda-like environment; the time of the import() alone; ${runs} imports per bundle, rotating the ` +
-          "order; baseline = a bundle that only creates a DynamoDBClient. Bundle size: the same files.",
+          "order; baseline = a bundle that only creates a DynamoDBClient. Bundle size: the same files. The " +
+          '"part" rows are pieces of a storage handler bundled alone, timed in the same rotation.',
       ],
     };
   } finally {

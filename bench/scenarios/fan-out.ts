@@ -113,8 +113,12 @@ export const run = async (context: BenchContext): Promise<ScenarioResult> => {
     data: {
       sockets: size,
       rounds,
-      oursMs: { median: round(o.median), p99: round(o.p99) },
-      baselineMs: { median: round(b.median), p99: round(b.p99) },
+      oursMs: { median: round(o.median), p99: round(o.p99), rounds: ours.map((value) => round(value)) },
+      baselineMs: {
+        median: round(b.median),
+        p99: round(b.p99),
+        rounds: baseline.map((value) => round(value)),
+      },
       ratio: round(ratio, 2),
     },
     notes: [
