@@ -45,6 +45,10 @@ const commit = () => {
 };
 
 const startLoad = loadavg()[0] ?? 0;
+// The machine is shared: the 1-minute load average, sampled through the run, says how quiet it was.
+const loadSamples: number[] = [];
+const sampler = setInterval(() => loadSamples.push(loadavg()[0] ?? 0), 10_000);
+sampler.unref();
 const starting = progress("starting the local stack");
 const stackHost = await startHost(new URL("./hosts/local-stack.ts", import.meta.url), {});
 const rows: Row[] = [];
@@ -76,6 +80,7 @@ try {
     data[id] = result.data;
   }
 } finally {
+  clearInterval(sampler);
   await stackHost.stop();
 }
 
@@ -84,7 +89,12 @@ const machine: Machine = {
   node: process.version,
   cpus: cpus().length,
   cpuModel: cpus()[0]?.model.trim() ?? "unknown",
-  loadAverage: { start: startLoad, end: loadavg()[0] ?? 0 },
+  loadAverage: {
+    start: startLoad,
+    end: loadavg()[0] ?? 0,
+    mean: loadSamples.reduce((sum, load) => sum + load, 0) / Math.max(1, loadSamples.length),
+    max: Math.max(startLoad, ...loadSamples),
+  },
   commit: commit(),
   smoke,
 };

@@ -5,8 +5,8 @@ export interface Machine {
   node: string;
   cpus: number;
   cpuModel: string;
-  /** 1-minute load average when the run started and when it ended. */
-  loadAverage: { start: number; end: number };
+  /** 1-minute load average: when the run started and ended, and the mean and highest of samples every 10 s. */
+  loadAverage: { start: number; end: number; mean: number; max: number };
   commit: string;
   smoke: boolean;
 }
@@ -23,8 +23,9 @@ const cells = (row: Row) => [
 
 export const machineLine = (machine: Machine): string =>
   `Node ${machine.node}, ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.date.slice(0, 10)}, ` +
-  `load average ${machine.loadAverage.start.toFixed(2)} at the start, ${machine.loadAverage.end.toFixed(2)} at ` +
-  `the end${machine.smoke ? ", SMOKE SIZE (not a measurement)" : ""}, commit ${machine.commit}`;
+  `load average ${machine.loadAverage.start.toFixed(2)} at the start, ${machine.loadAverage.mean.toFixed(2)} on ` +
+  `average (highest ${machine.loadAverage.max.toFixed(2)}), ${machine.loadAverage.end.toFixed(2)} at the end` +
+  `${machine.smoke ? ", SMOKE SIZE (not a measurement)" : ""}, commit ${machine.commit}`;
 
 /** The table for a terminal: aligned columns. */
 export const textTable = (rows: Row[]): string => {
