@@ -23,7 +23,13 @@ export const table = new sst.aws.Dynamo("Table", {
   globalIndexes: Object.fromEntries(
     Object.entries(globalIndexes).map(([name, index]) => [
       name,
-      { hashKey: index.partitionKey, rangeKey: index.sortKey, projection: projections[index.projection] },
+      {
+        hashKey: index.partitionKey,
+        rangeKey: index.sortKey,
+        // SST reads a list of attributes as an INCLUDE projection.
+        projection:
+          typeof index.projection === "string" ? projections[index.projection] : [...index.projection],
+      },
     ]),
   ),
   ttl: ttlAttribute,

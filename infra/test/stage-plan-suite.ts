@@ -62,7 +62,9 @@ export const describeStagePlan = (stage: string) =>
           name,
           hashKey: index.partitionKey,
           rangeKey: index.sortKey,
-          projectionType: index.projection,
+          ...(typeof index.projection === "string"
+            ? { projectionType: index.projection }
+            : { projectionType: "INCLUDE", nonKeyAttributes: [...index.projection] }),
         })),
       );
       const keyNames = [

@@ -43,11 +43,13 @@ describe("Connection", () => {
     const before = Math.floor(Date.now() / 1000);
     await Connection.connect({ connectionId: `c-${roomId}`, roomId, ...user });
 
-    const [row] = (await Connection.inRoom(roomId)).connections;
+    const { data: row } = await Connection.ConnectionEntity.get({ connectionId: `c-${roomId}`, roomId }).go();
+    const [listener] = (await Connection.inRoom(roomId)).connections;
 
     expect(row).toMatchObject({ connectionId: `c-${roomId}`, roomId, ...user });
     expect(Date.parse(row?.connectedAt ?? "")).toBeGreaterThanOrEqual(before * 1000);
     expect(row?.expiresAt).toBeGreaterThanOrEqual(before + 3 * 60 * 60);
+    expect(listener).toEqual({ connectionId: `c-${roomId}`, connectedAt: row?.connectedAt });
   });
 
   it("removes every row of a connection on disconnect, and tolerates an unknown one", async () => {

@@ -241,20 +241,27 @@ export const members = (roomId: string): Promise<Member[]> =>
       .map(({ userId, username, connectedAt }) => ({ userId, username, connectedAt }));
   });
 
+/** What the room index holds of a connection: all a broadcast needs. */
+export type RoomListener = Pick<ConnectionItem, "connectionId" | "connectedAt">;
+
 export interface ConnectionPage {
-  connections: ConnectionItem[];
+  connections: RoomListener[];
   /** Pass back to read the next page; null after the last one. */
   cursor: string | null;
 }
 
-/** One page of a room's subscribed connections. */
+/** One page of a room's subscribed connections, as the room index holds them (`RoomListener`). */
 export const inRoom = (
   roomId: string,
   options: { cursor?: string | null; limit?: number } = {},
 ): Promise<ConnectionPage> =>
   storage(async () => {
-    const { data, cursor } = await ConnectionEntity.query
-      .byRoom({ roomId })
-      .go({ cursor: options.cursor ?? null, limit: options.limit ?? 500 });
+    const { data, cursor } = await ConnectionEntity.query.byRoom({ roomId }).go({
+      cursor: options.cursor ?? null,
+      limit: options.limit ?? 500,
+      attributes: ["connectionId", "connectedAt"],
+      // The index leaves out ElectroDB's entity markers; its key prefix already admits only connection rows.
+      ignoreOwnership: true,
+    });
     return { connections: data, cursor };
   });

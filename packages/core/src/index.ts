@@ -1,3 +1,6 @@
+// Lambda handlers import a namespace from its own module (`import * as Message from "@chat/core/message"`):
+// through these re-exports esbuild keeps everything a namespace offers, and a handler that only reads would load
+// (and build the entities of) the whole send path.
 export * as Connection from "./connection";
 export { AppError, storage, toStorageError } from "./error";
 export * as Message from "./message";

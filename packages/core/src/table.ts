@@ -32,7 +32,10 @@ export const createTableInput = (tableName: string): CreateTableCommandInput => 
         { AttributeName: index.partitionKey, KeyType: "HASH" },
         { AttributeName: index.sortKey, KeyType: "RANGE" },
       ],
-      Projection: { ProjectionType: index.projection },
+      Projection:
+        typeof index.projection === "string"
+          ? { ProjectionType: index.projection }
+          : { ProjectionType: "INCLUDE", NonKeyAttributes: [...index.projection] },
     })),
     StreamSpecification: { StreamEnabled: true, StreamViewType: streamView },
   };

@@ -1,5 +1,5 @@
 import { GoneException } from "@aws-sdk/client-apigatewaymanagementapi";
-import { Connection } from "@chat/core";
+import * as Connection from "@chat/core/connection";
 import type { ServerFrame } from "@chat/types";
 import pLimit from "p-limit";
 import type { Logger } from "./observability";
@@ -57,7 +57,7 @@ export const announceDepartures = async (
 const HANDSHAKE_GRACE_MS = 10_000;
 
 const post = async (
-  { connectionId, connectedAt }: Pick<Connection.ConnectionItem, "connectionId" | "connectedAt">,
+  { connectionId, connectedAt }: Connection.RoomListener,
   data: Uint8Array,
   log: Logger,
 ): Promise<Outcome> => {

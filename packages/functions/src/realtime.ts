@@ -20,6 +20,8 @@ let client: ApiGatewayManagementApiClient | undefined;
 export const managementApi = (): ApiGatewayManagementApiClient => {
   client ??= new ApiGatewayManagementApiClient({
     endpoint: Resource.Realtime.managementEndpoint,
+    // A broadcast sends the same command a thousand times: resolve its middleware stack once, not per post.
+    cacheMiddleware: true,
     requestHandler: new NodeHttpHandler({
       httpAgent: new HttpAgent(agentOptions),
       httpsAgent: new HttpsAgent(agentOptions),

@@ -40,6 +40,8 @@ export interface LocalStack {
   settings: Settings;
   /** Failure injection, for tests: make the management API answer posts with errors for a while. */
   failPosts(status: number, count: number): void;
+  /** For the bench's fan-out baseline: a frame sent straight down every open socket; returns how many. */
+  sendToAll(data: string): number;
   stop(): Promise<void>;
 }
 
@@ -120,6 +122,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       issuer,
       settings,
       failPosts: socketApi.failPosts,
+      sendToAll: socketApi.sendToAll,
       stop,
     };
   } catch (error) {

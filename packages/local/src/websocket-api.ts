@@ -111,6 +111,14 @@ export const attachWebSocketApi = (
     failPosts: (status: number, count: number) => {
       Object.assign(faults, { status, remaining: count });
     },
+    /**
+     * Sends a frame straight down every open socket, bypassing `$default`, the management API and the handlers:
+     * what a plain `ws` server does, the baseline `pnpm bench` compares fan-out with. Returns how many it reached.
+     */
+    sendToAll: (data: string): number => {
+      for (const { socket } of connections.values()) socket.send(data);
+      return connections.size;
+    },
     /** Drops every connection (each runs `$disconnect`) and waits for those handlers to finish. */
     closeAll: async () => {
       const closed = [...connections.values()].map(

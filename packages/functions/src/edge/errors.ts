@@ -1,4 +1,4 @@
-import { AppError } from "@chat/core";
+import { AppError } from "@chat/core/error";
 import { type ErrorResponse, ErrorStatus } from "@chat/types";
 import type { Logger } from "../observability";
 

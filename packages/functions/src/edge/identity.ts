@@ -1,4 +1,4 @@
-import { AppError } from "@chat/core";
+import { AppError } from "@chat/core/error";
 import { config } from "../config";
 
 /** Who is calling, as proven by a token. */

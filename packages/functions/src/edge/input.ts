@@ -1,4 +1,4 @@
-import { AppError } from "@chat/core";
+import { AppError } from "@chat/core/error";
 import { Limits, toErrorIssues } from "@chat/types";
 import * as v from "valibot";
 

@@ -1,4 +1,4 @@
-import { Message } from "@chat/core";
+import * as Message from "@chat/core/message";
 import { GetMessagesQuery, type GetMessagesResponse, RoomPath } from "@chat/types";
 import { http } from "../edge/http";
 

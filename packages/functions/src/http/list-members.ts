@@ -1,4 +1,4 @@
-import { Connection } from "@chat/core";
+import * as Connection from "@chat/core/connection";
 import { type MembersResponse, RoomPath } from "@chat/types";
 import { http } from "../edge/http";
 

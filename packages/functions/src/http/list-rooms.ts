@@ -1,4 +1,4 @@
-import { Room } from "@chat/core";
+import * as Room from "@chat/core/room";
 import type { ListRoomsResponse } from "@chat/types";
 import { http } from "../edge/http";
 

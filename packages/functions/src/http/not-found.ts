@@ -1,4 +1,4 @@
-import { AppError } from "@chat/core";
+import { AppError } from "@chat/core/error";
 import { http } from "../edge/http";
 
 /** The `$default` route: anything the route table does not name. */

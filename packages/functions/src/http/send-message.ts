@@ -1,4 +1,5 @@
-import { Message, RateLimit } from "@chat/core";
+import * as Message from "@chat/core/message";
+import * as RateLimit from "@chat/core/rate-limit";
 import { RoomPath, SendMessageRequest, type SendMessageResponse } from "@chat/types";
 import { config } from "../config";
 import { http } from "../edge/http";

@@ -1,6 +1,6 @@
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
-import { Message } from "@chat/core";
+import * as Message from "@chat/core/message";
 import type { ChatMessage } from "@chat/types";
 import type { DynamoDBRecord } from "aws-lambda";
 import { streamRecords } from "../edge/stream";

@@ -1,4 +1,5 @@
-import { AppError, Connection } from "@chat/core";
+import * as Connection from "@chat/core/connection";
+import { AppError } from "@chat/core/error";
 import { ConnectQuery } from "@chat/types";
 import { config } from "../config";
 import { assertSameUser, socketIdentity } from "../edge/identity";

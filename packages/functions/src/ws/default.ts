@@ -1,5 +1,8 @@
 import { GoneException } from "@aws-sdk/client-apigatewaymanagementapi";
-import { AppError, Connection, Message, RateLimit } from "@chat/core";
+import * as Connection from "@chat/core/connection";
+import { AppError } from "@chat/core/error";
+import * as Message from "@chat/core/message";
+import * as RateLimit from "@chat/core/rate-limit";
 import { ClientFrame, ClientMessageId, RoomId, type SendFrame } from "@chat/types";
 import * as v from "valibot";
 import { config } from "../config";

@@ -1,4 +1,4 @@
-import { Connection } from "@chat/core";
+import * as Connection from "@chat/core/connection";
 import { socket } from "../edge/socket";
 import { announceDepartures } from "../fan-out";
 import { MetricUnit, metrics } from "../observability";

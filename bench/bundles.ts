@@ -1,0 +1,96 @@
+import { mkdir } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+
+// Bundles a handler the way SST builds a `nodejs22.x` function: ESM, minified, names kept, for Node, preferring each
+// package's ESM build (the AWS SDK's CommonJS build crashes on import when bundled to ESM), with SST's banner so
+// CommonJS dependencies (pino) can still require Node built-ins. Kept alone in this file: the infra branch has its
+// own bundling helper (the same options), and the two are meant to become one.
+
+const here = fileURLToPath(new URL(".", import.meta.url));
+const root = join(here, "..");
+
+export interface Bundle {
+  /** The handler module (a route table entry such as `http/send-message`) or a baseline's name. */
+  name: string;
+  file: string;
+  bytes: number;
+}
+
+const sstBanner = [
+  "import { createRequire as topLevelCreateRequire } from 'module';",
+  "const require = topLevelCreateRequire(import.meta.url);",
+  'import { fileURLToPath as topLevelFileUrlToPath, URL as topLevelURL } from "url"',
+  "const __filename = topLevelFileUrlToPath(import.meta.url)",
+  'const __dirname = topLevelFileUrlToPath(new topLevelURL(".", import.meta.url))',
+].join("\n");
+
+/** An entry file, or source text resolved from `resolveDir` (this folder by default). */
+export type Entry = { file: string } | { contents: string; resolveDir?: string };
+
+/** Bundles one entry to `outDir/<name>.mjs` and returns its size. */
+export const bundle = async (name: string, entry: Entry, outDir: string): Promise<Bundle> => {
+  const file = join(outDir, `${name.replace(/\W+/g, "-")}.mjs`);
+  await mkdir(dirname(file), { recursive: true });
+  const result = await build({
+    ...("file" in entry
+      ? { entryPoints: [entry.file] }
+      : { stdin: { contents: entry.contents, resolveDir: entry.resolveDir ?? here, loader: "ts" as const } }),
+    outfile: file,
+    bundle: true,
+    format: "esm",
+    platform: "node",
+    target: "node22",
+    minify: true,
+    keepNames: true,
+    mainFields: ["module", "main"],
+    banner: { js: sstBanner },
+    metafile: true,
+    logLevel: "silent",
+  });
+  const bytes = Object.values(result.metafile.outputs).reduce((sum, output) => sum + output.bytes, 0);
+  return { name, file, bytes };
+};
+
+/** Bundles a handler module of @chat/functions. */
+export const bundleHandler = (module: string, outDir: string): Promise<Bundle> =>
+  bundle(module, { file: join(root, "packages/functions/src", `${module}.ts`) }, outDir);
+
+/** The cold-init baseline: a bundle that only creates a DynamoDB client. */
+export const bundleClientOnly = (outDir: string): Promise<Bundle> =>
+  bundle(
+    "dynamodb-client-only",
+    {
+      contents: [
+        'import { DynamoDBClient } from "@aws-sdk/client-dynamodb";',
+        "export const client = new DynamoDBClient({});",
+      ].join("\n"),
+    },
+    outDir,
+  );
+
+/**
+ * Parts of a storage handler, bundled alone, to show where its init time goes: the DynamoDB DocumentClient, the same
+ * with ElectroDB and one entity (all list-rooms stores with), and the logger with the metrics.
+ */
+export const bundleParts = async (outDir: string): Promise<Bundle[]> => [
+  await bundle(
+    "part: DocumentClient",
+    { contents: 'export { documentClient } from "./dynamo";', resolveDir: join(root, "packages/core/src") },
+    outDir,
+  ),
+  await bundle(
+    "part: DocumentClient + ElectroDB + 1 entity",
+    { contents: 'export { RoomEntity } from "./room";', resolveDir: join(root, "packages/core/src") },
+    outDir,
+  ),
+  await bundle(
+    "part: pino + Powertools Metrics",
+    {
+      contents: 'export { logger, metrics } from "./observability";',
+      resolveDir: join(root, "packages/functions/src"),
+    },
+    outDir,
+  ),
+];

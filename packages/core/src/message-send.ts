@@ -1,0 +1,128 @@
+import type { ChatMessage } from "@chat/types";
+import { Limits } from "@chat/types";
+import { Service } from "electrodb";
+import { decodeTime, monotonicFactory } from "ulid";
+import { entityConfig, epochSeconds } from "./entity";
+import { AppError, isConditionalCheckFailure, storage } from "./error";
+import { IdempotencyEntity } from "./idempotency";
+import { MessageEntity, type MessageItem, toChatMessage } from "./message-entity";
+import { RoomEntity } from "./room";
+
+// Sending lives apart from reading: only a handler that sends builds the room and idempotency entities and the
+// transaction's service when it loads.
+
+const chat = new Service(
+  { message: MessageEntity, room: RoomEntity, idempotency: IdempotencyEntity },
+  entityConfig(),
+);
+
+// Monotonic: two ids made in the same millisecond still sort in creation order.
+const nextId = monotonicFactory();
+
+// Rooms this process has already written: their row is left out of later sends, which saves a write per
+// message and keeps a busy room's row out of concurrent transactions.
+const knownRooms = new Set<string>();
+
+const MAX_ATTEMPTS = 3;
+
+export interface SendInput {
+  roomId: string;
+  userId: string;
+  username: string;
+  text: string;
+  clientMessageId?: string | undefined;
+}
+
+export interface SendResult {
+  message: ChatMessage;
+  /** false when `clientMessageId` repeated an earlier send: `message` is that first message. */
+  created: boolean;
+}
+
+type Attempt = { outcome: "created"; message: ChatMessage } | { outcome: "replay" } | { outcome: "retry" };
+
+/**
+ * Stores a message. With a `clientMessageId`, the message, its room and the idempotency key are written in one
+ * transaction; a repeat of `(roomId, userId, clientMessageId)` within 24 hours stores nothing and returns the
+ * first message. Write conflicts are retried; storage trouble is `unavailable`.
+ */
+export const send = async (input: SendInput): Promise<SendResult> => {
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    const result = await storage(() => write(input));
+    if (result.outcome === "created") return { message: result.message, created: true };
+    if (result.outcome === "replay") return { message: await replay(input), created: false };
+    await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
+  }
+  throw new AppError("unavailable", "Storage is busy, please retry");
+};
+
+const write = async (input: SendInput): Promise<Attempt> => {
+  const id = nextId(Date.now());
+  const createdAt = new Date(decodeTime(id)).toISOString();
+  const { roomId, userId, username, text, clientMessageId } = input;
+  const item: MessageItem = {
+    roomId,
+    id,
+    userId,
+    username,
+    text,
+    createdAt,
+    ...(clientMessageId && { clientMessageId }),
+  };
+  const message = toChatMessage(item);
+  const withRoom = !knownRooms.has(roomId);
+
+  if (clientMessageId === undefined && !withRoom) {
+    const created = await MessageEntity.create(item)
+      .go({ response: "none" })
+      .then(
+        () => true,
+        (error: unknown) => (isConditionalCheckFailure(error) ? false : Promise.reject(error)),
+      );
+    return created ? { outcome: "created", message } : { outcome: "retry" };
+  }
+
+  const now = epochSeconds();
+  const { canceled, data } = await chat.transaction
+    .write(({ message, room, idempotency }) => [
+      message.create(item).commit(),
+      ...(withRoom ? [room.upsert({ roomId, createdAt }).ifNotExists({ createdAt }).commit()] : []),
+      ...(clientMessageId === undefined
+        ? []
+        : [
+            idempotency
+              .put({
+                roomId,
+                userId,
+                clientMessageId,
+                messageId: id,
+                expiresAt: now + Limits.idempotencyTtlSeconds,
+              })
+              // An expired key may linger until TTL removes it: it no longer counts.
+              .where(
+                ({ messageId, expiresAt }, { notExists, lt }) =>
+                  `${notExists(messageId)} OR ${lt(expiresAt, now)}`,
+              )
+              .commit(),
+          ]),
+    ])
+    .go();
+
+  if (!canceled) {
+    knownRooms.add(roomId);
+    return { outcome: "created", message };
+  }
+  const keyTaken = clientMessageId !== undefined && data.at(-1)?.code === "ConditionalCheckFailed";
+  // Otherwise an id collision or a transaction conflict: both succeed on a retry with a fresh id.
+  return keyTaken ? { outcome: "replay" } : { outcome: "retry" };
+};
+
+const replay = (input: SendInput): Promise<ChatMessage> =>
+  storage(async () => {
+    const { roomId, userId, clientMessageId = "" } = input;
+    const key = await IdempotencyEntity.get({ roomId, userId, clientMessageId }).go({ consistent: true });
+    const first =
+      key.data && (await MessageEntity.get({ roomId, id: key.data.messageId }).go({ consistent: true }));
+    if (!first?.data) throw new AppError("internal", "Internal error", undefined, { cause: key.data });
+    return toChatMessage(first.data);
+  });
