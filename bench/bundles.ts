@@ -1,12 +1,11 @@
 import { mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { sstBundleOptions } from "@chat/infra/sst-bundle";
 import { build } from "esbuild";
 
-// Bundles a handler the way SST builds a `nodejs22.x` function: ESM, minified, names kept, for Node, preferring each
-// package's ESM build (the AWS SDK's CommonJS build crashes on import when bundled to ESM), with SST's banner so
-// CommonJS dependencies (pino) can still require Node built-ins. Kept alone in this file: the infra branch has its
-// own bundling helper (the same options), and the two are meant to become one.
+// Bundles a handler the way SST builds a `nodejs22.x` function, with the infra package's options (`sstBundleOptions`),
+// so the cold-init rows measure what the bundle-size test checks.
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const root = join(here, "..");
@@ -17,14 +16,6 @@ export interface Bundle {
   file: string;
   bytes: number;
 }
-
-const sstBanner = [
-  "import { createRequire as topLevelCreateRequire } from 'module';",
-  "const require = topLevelCreateRequire(import.meta.url);",
-  'import { fileURLToPath as topLevelFileUrlToPath, URL as topLevelURL } from "url"',
-  "const __filename = topLevelFileUrlToPath(import.meta.url)",
-  'const __dirname = topLevelFileUrlToPath(new topLevelURL(".", import.meta.url))',
-].join("\n");
 
 /** An entry file, or source text resolved from `resolveDir` (this folder by default). */
 export type Entry = { file: string } | { contents: string; resolveDir?: string };
@@ -38,16 +29,7 @@ export const bundle = async (name: string, entry: Entry, outDir: string): Promis
       ? { entryPoints: [entry.file] }
       : { stdin: { contents: entry.contents, resolveDir: entry.resolveDir ?? here, loader: "ts" as const } }),
     outfile: file,
-    bundle: true,
-    format: "esm",
-    platform: "node",
-    target: "node22",
-    minify: true,
-    keepNames: true,
-    mainFields: ["module", "main"],
-    banner: { js: sstBanner },
-    metafile: true,
-    logLevel: "silent",
+    ...sstBundleOptions,
   });
   const bytes = Object.values(result.metafile.outputs).reduce((sum, output) => sum + output.bytes, 0);
   return { name, file, bytes };

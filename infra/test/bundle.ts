@@ -7,6 +7,7 @@ import {
   socketRoutes,
 } from "@chat/functions/routes";
 import { type BuildOptions, build, type Metafile } from "esbuild";
+import { sstBundleOptions } from "../sst-bundle";
 import { repositoryRoot } from "./paths";
 
 /** Every handler module of the route table, once each. */
@@ -21,33 +22,6 @@ export const handlerModules: HandlerModule[] = [
 
 const functionsSource = join(repositoryRoot, "packages/functions/src");
 
-/**
- * esbuild options as SST's Node.js runtime uses them for a deployed function with `nodejs: { format: "esm",
- * minify: true }`: one ESM file, the AWS SDK bundled, packages' ESM builds preferred (`mainFields`), names kept,
- * SST's `createRequire` banner. The target is Lambda's Node.js 22.
- */
-const sstOptions: BuildOptions = {
-  bundle: true,
-  platform: "node",
-  format: "esm",
-  target: "node22",
-  minify: true,
-  keepNames: true,
-  mainFields: ["module", "main"],
-  metafile: true,
-  write: false,
-  logLevel: "silent",
-  banner: {
-    js: [
-      `import { createRequire as topLevelCreateRequire } from 'module';`,
-      "const require = topLevelCreateRequire(import.meta.url);",
-      `import { fileURLToPath as topLevelFileUrlToPath, URL as topLevelURL } from "url"`,
-      "const __filename = topLevelFileUrlToPath(import.meta.url)",
-      `const __dirname = topLevelFileUrlToPath(new topLevelURL(".", import.meta.url))`,
-    ].join("\n"),
-  },
-};
-
 /** A bundled handler: its code and what went into it. */
 export interface Bundle {
   code: string;
@@ -56,7 +30,7 @@ export interface Bundle {
 }
 
 const bundle = async (options: BuildOptions): Promise<Bundle> => {
-  const result = await build({ ...sstOptions, ...options });
+  const result = await build({ ...sstBundleOptions, write: false, ...options });
   const [output] = result.outputFiles ?? [];
   if (!output) throw new Error("esbuild wrote no output");
   return { code: output.text, bytes: output.contents.byteLength, metafile: result.metafile as Metafile };

@@ -1,0 +1,29 @@
+import type { BuildOptions } from "esbuild";
+
+/**
+ * esbuild options as SST's Node.js runtime uses them for a deployed function with `nodejs: { format: "esm",
+ * minify: true }`: one ESM file, the AWS SDK bundled, packages' ESM builds preferred (`mainFields`; the SDK's
+ * CommonJS build crashes on import when bundled to ESM), names kept, SST's `createRequire` banner (so CommonJS
+ * dependencies such as pino can still require Node built-ins). The target is Lambda's Node.js 22. The bundle-size
+ * test and `pnpm bench`'s cold-init rows both bundle with these.
+ */
+export const sstBundleOptions = {
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node22",
+  minify: true,
+  keepNames: true,
+  mainFields: ["module", "main"],
+  metafile: true,
+  logLevel: "silent",
+  banner: {
+    js: [
+      `import { createRequire as topLevelCreateRequire } from 'module';`,
+      "const require = topLevelCreateRequire(import.meta.url);",
+      `import { fileURLToPath as topLevelFileUrlToPath, URL as topLevelURL } from "url"`,
+      "const __filename = topLevelFileUrlToPath(import.meta.url)",
+      `const __dirname = topLevelFileUrlToPath(new topLevelURL(".", import.meta.url))`,
+    ].join("\n"),
+  },
+} as const satisfies BuildOptions;
