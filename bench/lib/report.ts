@@ -42,9 +42,15 @@ export const textTable = (rows: Row[]): string => {
     .join("\n");
 };
 
-/** The table for the README's Performance section. */
+/** The table for the README's Performance section, padded as the repository's formatter (Biome) pads tables. */
 export const markdownTable = (rows: Row[]): string => {
-  const escapePipes = (value: string) => value.replace(/\|/g, "\\|");
-  const line = (values: string[]) => `| ${values.map(escapePipes).join(" | ")} |`;
-  return [line(header), line(header.map(() => "---")), ...rows.map((row) => line(cells(row)))].join("\n");
+  const table = [header, ...rows.map(cells)].map((line) => line.map((value) => value.replace(/\|/g, "\\|")));
+  const widths = header.map((_, column) =>
+    Math.max(3, ...table.map((line) => [...(line[column] ?? "")].length)),
+  );
+  const pad = (value: string, column: number) =>
+    value + " ".repeat((widths[column] ?? 0) - [...value].length);
+  const line = (values: string[]) => `| ${values.map(pad).join(" | ")} |`;
+  const [head = [], ...body] = table;
+  return [line(head), line(widths.map((width) => "-".repeat(width))), ...body.map(line)].join("\n");
 };
