@@ -5,6 +5,12 @@ import pLimit from "p-limit";
 import type { Logger } from "./observability";
 import { encodeFrame, POST_CONCURRENCY, postToConnection } from "./realtime";
 
+/**
+ * Typing and presence notices are sent in rooms of up to this many subscribed connections (PubNub's "announce max"
+ * idea); larger rooms read `GET /rooms/{roomId}/members` instead.
+ */
+export const NOTICE_MAX_CONNECTIONS = 100;
+
 /** What happened to one post: delivered, connection gone (pruned), still connecting, failed (retryable or not). */
 export type Outcome = "sent" | "gone" | "connecting" | "retry" | "failed";
 
@@ -23,6 +29,18 @@ export const fanOut = async (
   const data = encodeFrame(frame);
   const limit = pLimit(POST_CONCURRENCY);
   const posts: Promise<Outcome>[] = [];
+  if (frame.type === "presence" || frame.type === "typing") {
+    // Ephemeral notices go to small rooms only: in a room of N people, N joins would otherwise cost N² posts.
+    const page = await Connection.inRoom(roomId, { limit: NOTICE_MAX_CONNECTIONS + 1 });
+    if (page.cursor !== null || page.connections.length > NOTICE_MAX_CONNECTIONS) {
+      log.debug({ roomId, type: frame.type }, "notice not sent: the room is over the notice limit");
+      return { sent: 0, gone: 0, connecting: 0, retry: 0, failed: 0 };
+    }
+    for (const connection of page.connections) {
+      if (connection.connectionId !== except) posts.push(limit(() => post(connection, data, log)));
+    }
+    return count(posts);
+  }
   try {
     // Posting starts while the next page of connections is read.
     let cursor: string | null = null;
@@ -37,6 +55,10 @@ export const fanOut = async (
     log.warn({ err: error, roomId }, "could not read the room's connections");
     posts.push(Promise.resolve("retry"));
   }
+  return count(posts);
+};
+
+const count = async (posts: Promise<Outcome>[]): Promise<Outcomes> => {
   const outcomes: Outcomes = { sent: 0, gone: 0, connecting: 0, retry: 0, failed: 0 };
   for (const outcome of await Promise.all(posts)) outcomes[outcome]++;
   return outcomes;

@@ -1,0 +1,51 @@
+import * as Connection from "@chat/core/connection";
+import { describe, expect, it } from "vitest";
+import { uniqueId } from "../test/events";
+import { postsReceived } from "../test/fake-management-api";
+import { fanOut, NOTICE_MAX_CONNECTIONS } from "./fan-out";
+import { logger } from "./observability";
+
+const fill = (roomId: string, count: number) =>
+  Promise.all(
+    Array.from({ length: count }, (_, i) =>
+      Connection.subscribe(
+        {
+          connectionId: `${roomId}-c${i}`,
+          userId: `u${i}`,
+          username: `U${i}`,
+          connectedAt: new Date().toISOString(),
+        },
+        roomId,
+      ),
+    ),
+  );
+
+const presence = (roomId: string) =>
+  ({ type: "presence", roomId, event: "join", userId: "newcomer", username: "Newcomer" }) as const;
+
+describe("fanOut of notices", () => {
+  it("sends typing and presence notices in a room at the notice limit", async () => {
+    const roomId = uniqueId("small");
+    await fill(roomId, NOTICE_MAX_CONNECTIONS);
+
+    const outcomes = await fanOut(roomId, presence(roomId), logger);
+
+    expect(outcomes.sent).toBe(NOTICE_MAX_CONNECTIONS);
+  });
+
+  it("sends none in a room over it, where every join would otherwise reach everyone", async () => {
+    const roomId = uniqueId("large");
+    await fill(roomId, NOTICE_MAX_CONNECTIONS + 1);
+
+    const outcomes = await fanOut(roomId, presence(roomId), logger);
+    const message = await fanOut(roomId, { type: "pong", timestamp: new Date().toISOString() }, logger);
+
+    expect(outcomes.sent).toBe(0);
+    expect(
+      (await postsReceived()).filter(
+        (post) => post.connectionId.startsWith(`${roomId}-`) && post.data.includes("presence"),
+      ),
+    ).toEqual([]);
+    expect(message.sent).toBe(NOTICE_MAX_CONNECTIONS + 1);
+  });
+});
