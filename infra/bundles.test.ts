@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { type HandlerModule, postsToConnections } from "@chat/functions/routes";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { lambdaEnvironment } from "./sst-bundle";
 import { type Bundle, bundleHandler, commonJsSdkInputs, handlerModules } from "./test/bundle";
 
 /**
@@ -28,18 +29,7 @@ const budgetsKiB: Record<HandlerModule, number> = {
 };
 
 // What the handlers read at import time, as Lambda provides it through links.
-const lambdaEnv = {
-  PATH: process.env.PATH ?? "",
-  AWS_REGION: "us-east-1",
-  AWS_EC2_METADATA_DISABLED: "true",
-  SST_RESOURCE_App: JSON.stringify({ name: "chat", stage: "bundle-test" }),
-  SST_RESOURCE_Table: JSON.stringify({ name: "chat-bundle-test", type: "sst.aws.Dynamo" }),
-  SST_RESOURCE_Realtime: JSON.stringify({
-    url: "wss://example.execute-api.us-east-1.amazonaws.com/$default",
-    managementEndpoint: "https://example.execute-api.us-east-1.amazonaws.com/$default",
-    type: "sst.aws.ApiGatewayWebSocket",
-  }),
-};
+const lambdaEnv = { PATH: process.env.PATH ?? "", ...lambdaEnvironment("bundle-test") };
 
 describe("the Lambda bundles, built as SST deploys them", () => {
   const bundles = new Map<HandlerModule, Bundle>();

@@ -27,3 +27,23 @@ export const sstBundleOptions = {
     ].join("\n"),
   },
 } as const satisfies BuildOptions;
+
+/**
+ * What a deployed handler finds in its environment at import time (Lambda's variables and SST's links), for running
+ * a bundle outside Lambda: the bundle test imports each one, the bench times the import.
+ */
+export const lambdaEnvironment = (stage: string): Record<string, string> => ({
+  AWS_REGION: "us-east-1",
+  AWS_ACCESS_KEY_ID: "offline",
+  AWS_SECRET_ACCESS_KEY: "offline",
+  AWS_LAMBDA_FUNCTION_NAME: `chat-${stage}`,
+  AWS_EC2_METADATA_DISABLED: "true",
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+  SST_RESOURCE_App: JSON.stringify({ name: "chat", stage }),
+  SST_RESOURCE_Table: JSON.stringify({ name: `chat-${stage}`, type: "sst.aws.Dynamo" }),
+  SST_RESOURCE_Realtime: JSON.stringify({
+    url: `wss://example.execute-api.us-east-1.amazonaws.com/${stage}`,
+    managementEndpoint: `https://example.execute-api.us-east-1.amazonaws.com/${stage}`,
+    type: "sst.aws.ApiGatewayWebSocket",
+  }),
+});

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
 import { broadcaster, httpRoutes, socketAuthorizer, socketRoutes } from "@chat/functions/routes";
+import { lambdaEnvironment } from "@chat/infra/sst-bundle";
 import { type Bundle, bundleClientOnly, bundleHandler, bundleParts } from "../bundles";
 import { type BenchContext, ms, type Row, type ScenarioResult, times } from "../lib/scenario";
 import { round, summarize } from "../lib/stats";
@@ -12,21 +13,7 @@ import { round, summarize } from "../lib/stats";
 const run$ = promisify(execFile);
 
 // What Lambda's Node runtime gives a function: a region, credentials in the environment, and (SST) its links.
-const lambdaEnvironment = {
-  AWS_REGION: "us-east-1",
-  AWS_ACCESS_KEY_ID: "bench",
-  AWS_SECRET_ACCESS_KEY: "bench",
-  AWS_LAMBDA_FUNCTION_NAME: "bench",
-  AWS_EC2_METADATA_DISABLED: "true",
-  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
-  SST_RESOURCE_App: JSON.stringify({ name: "chat", stage: "bench" }),
-  SST_RESOURCE_Table: JSON.stringify({ name: "chat-bench", type: "sst.aws.Dynamo" }),
-  SST_RESOURCE_Realtime: JSON.stringify({
-    url: "wss://example.execute-api.us-east-1.amazonaws.com/bench",
-    managementEndpoint: "https://example.execute-api.us-east-1.amazonaws.com/bench",
-    type: "sst.aws.ApiGatewayWebSocket",
-  }),
-};
+const environment = lambdaEnvironment("bench");
 
 // Module evaluation only, as Lambda's init phase runs it: Node's own start-up is the same for every bundle.
 const probe =
@@ -34,7 +21,7 @@ const probe =
 
 const importTime = async (file: string): Promise<number> => {
   const { stdout } = await run$(process.execPath, ["--input-type=module", "-e", probe, file], {
-    env: lambdaEnvironment,
+    env: environment,
   });
   const value = Number(stdout.trim().split("\n").at(-1));
   if (!Number.isFinite(value)) throw new Error(`could not time ${file}: ${stdout}`);
