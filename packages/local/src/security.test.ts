@@ -109,13 +109,17 @@ describe("identity", () => {
   });
 });
 
+/** The rate counters are fixed one-minute windows: start a flood well inside one, so a reset cannot split it. */
+const wellInsideAMinute = async () => {
+  const intoMinute = Date.now() % 60_000;
+  if (intoMinute > 50_000) await new Promise((resolve) => setTimeout(resolve, 60_500 - intoMinute));
+};
+
 describe("limits", () => {
   it("answers 429 with retry-after to a user over the limit, while another user is unaffected", async () => {
     const [flooder, bystander] = [await stack.issuer.mint("flooder"), await stack.issuer.mint("bystander")];
 
-    // The counters are fixed one-minute windows: start well inside one, so the flood is not split by a reset.
-    const intoMinute = Date.now() % 60_000;
-    if (intoMinute > 50_000) await new Promise((resolve) => setTimeout(resolve, 60_500 - intoMinute));
+    await wellInsideAMinute();
     const statuses: number[] = [];
     for (let i = 0; i < 8; i++) statuses.push((await send(flooder, "flooder", "flood")).status);
     const limited = await send(flooder, "flooder", "flood");
@@ -130,6 +134,7 @@ describe("limits", () => {
   });
 
   it("answers frames over the per-connection limit with rate_limited error frames", async () => {
+    await wellInsideAMinute();
     const token = await stack.issuer.mint("chatty");
     const client = await connectClient(stack.wsUrl, {
       roomId: "frames",
