@@ -1,6 +1,5 @@
 import { deepStrictEqual } from "node:assert/strict";
-import { IdempotencyEntity } from "@chat/core/idempotency";
-import { MessageEntity } from "@chat/core/message";
+import { IdempotencyEntity, MessageEntity } from "@chat/core/message";
 import { RateLimitEntity } from "@chat/core/rate-limit";
 import { Limits } from "@chat/types";
 

@@ -58,3 +58,10 @@ export const storage = async <T>(call: () => Promise<T>): Promise<T> => {
 /** Whether a failure is DynamoDB refusing a write's condition (ElectroDB keeps the AWS error as `cause`). */
 export const isConditionalCheckFailure = (error: unknown): boolean =>
   causeChain(error).some((e) => e instanceof Error && e.name === "ConditionalCheckFailedException");
+
+/** Runs a conditional write: true when it was written, false when DynamoDB refused its condition. */
+export const conditionally = (write: Promise<unknown>): Promise<boolean> =>
+  write.then(
+    () => true,
+    (error: unknown) => (isConditionalCheckFailure(error) ? false : Promise.reject(error)),
+  );

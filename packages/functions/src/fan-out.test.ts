@@ -8,15 +8,13 @@ import { logger } from "./observability";
 const fill = (roomId: string, count: number) =>
   Promise.all(
     Array.from({ length: count }, (_, i) =>
-      Connection.subscribe(
-        {
-          connectionId: `${roomId}-c${i}`,
-          userId: `u${i}`,
-          username: `U${i}`,
-          connectedAt: new Date().toISOString(),
-        },
+      Connection.connect({
+        connectionId: `${roomId}-c${i}`,
         roomId,
-      ),
+        userId: `u${i}`,
+        username: `U${i}`,
+        maxConnections: 10,
+      }),
     ),
   );
 

@@ -1,5 +1,6 @@
 import { GoneException } from "@aws-sdk/client-apigatewaymanagementapi";
 import * as Connection from "@chat/core/connection";
+import * as Presence from "@chat/core/presence";
 import type { ServerFrame } from "@chat/types";
 import pLimit from "p-limit";
 import type { Logger } from "./observability";
@@ -64,19 +65,28 @@ const count = async (posts: Promise<Outcome>[]): Promise<Outcomes> => {
   return outcomes;
 };
 
-/** Tells each room that a user's last connection left it. */
+/**
+ * Tells each room that a user's last connection left it, once the departure has settled (`settleMs`, all rooms at
+ * once): a user back in the room by then is not announced at all.
+ */
 export const announceDepartures = async (
-  changes: Connection.PresenceChange[],
+  departures: Presence.PresenceChange[],
   log: Logger,
+  { settleMs }: { settleMs: number },
 ): Promise<void> => {
-  for (const { roomId, userId, username } of changes) {
-    await fanOut(roomId, { type: "presence", roomId, event: "leave", userId, username }, log);
-  }
+  await Promise.all(
+    departures.map(async (departure) => {
+      const change = await Presence.settle(departure, { settleMs });
+      if (change) await fanOut(change.roomId, { type: "presence", event: "leave", ...change }, log);
+    }),
+  );
 };
 
-// A connection's row is written during `$connect`, before API Gateway completes the handshake; until then the
-// connection reports gone. Pruning it then would leave a connected client that never hears from its room.
-const HANDSHAKE_GRACE_MS = 10_000;
+/**
+ * A connection's row is written during `$connect`, before API Gateway completes the handshake; until then the
+ * connection reports gone. Pruning it then would leave a connected client that never hears from its room.
+ */
+export const HANDSHAKE_GRACE_MS = 10_000;
 
 const post = async (
   { connectionId, connectedAt }: Connection.RoomListener,
@@ -102,10 +112,12 @@ const post = async (
   }
 };
 
-const prune = async (connectionId: string, log: Logger): Promise<Outcome> => {
+/** Removes a connection API Gateway reports gone, and announces its user's departures. */
+export const prune = async (connectionId: string, log: Logger): Promise<Outcome> => {
   // A failed prune is not worth a redelivery: the next broadcast or the row's TTL removes it.
   try {
-    await announceDepartures(await Connection.disconnect(connectionId), log);
+    // Gone for a while already: nothing to wait for.
+    await announceDepartures(await Connection.disconnect(connectionId), log, { settleMs: 0 });
   } catch (error) {
     log.warn({ err: error, connectionId }, "could not prune a gone connection");
   }

@@ -25,10 +25,19 @@ export const Settings = v.object({
   limits: v.object({
     /** Messages one user may send per minute (REST and WebSocket together). */
     sendsPerMinute: PositiveInteger,
-    /** Frames one connection may send per minute. */
+    /** Frames one user may send per minute, on all their connections together (a reconnect does not reset it). */
     framesPerMinute: PositiveInteger,
+    /** `subscribe` and `unsubscribe` frames one user may send per minute (each may be announced to a room). */
+    subscriptionsPerMinute: PositiveInteger,
     /** Open connections one user may have at once. */
     connectionsPerUser: PositiveInteger,
+    /**
+     * How long a user's departure from a room waits before it is announced: coming back within it (a reconnect, a
+     * re-subscribe) announces nothing, and a leave waits at least 5 times this after the join it follows, so
+     * flapping a subscription cannot flood a room with presence frames. At most 2 s: 5 times it must fit in the
+     * socket functions' timeout.
+     */
+    presenceSettleMs: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(2_000)),
   }),
 });
 export type Settings = v.InferOutput<typeof Settings>;
@@ -36,5 +45,11 @@ export type Settings = v.InferOutput<typeof Settings>;
 /** What a stage gets unless it says otherwise. */
 export const defaultSettings: Settings = {
   auth: { mode: "none" },
-  limits: { sendsPerMinute: 60, framesPerMinute: 120, connectionsPerUser: 10 },
+  limits: {
+    sendsPerMinute: 60,
+    framesPerMinute: 120,
+    subscriptionsPerMinute: 60,
+    connectionsPerUser: 10,
+    presenceSettleMs: 2_000,
+  },
 };

@@ -12,7 +12,13 @@ beforeAll(async () => {
     httpPort: 0,
     wsPort: 0,
     tableName: "chat-realtime",
-    limits: { sendsPerMinute: 1_000, framesPerMinute: 1_000 },
+    // A short presence settle time: a leave is announced 5 settle times after the join at the soonest.
+    limits: {
+      sendsPerMinute: 1_000,
+      framesPerMinute: 1_000,
+      subscriptionsPerMinute: 1_000,
+      presenceSettleMs: 300,
+    },
   });
 });
 
@@ -146,7 +152,7 @@ describe("typing and presence", () => {
     await settle();
     expect((await members(roomId)).map((m) => m.userId).sort()).toEqual(["dana", "observer"]);
     second.socket.terminate();
-    await observer.waitFor(2, ofType("presence"));
+    await observer.waitFor(2, ofType("presence"), 10_000);
     await settle();
 
     expect(observer.frames.filter(ofType("presence"))).toEqual([

@@ -40,21 +40,31 @@ export const socket =
 /** A frame sent on a connection: its raw body, before parsing. */
 export type FrameRequest = SocketRequest & { body: string | undefined };
 
+/** What an error frame names of the frame it answers (a send's `clientMessageId`, a room frame's `roomId`). */
+export type FrameCorrelation = { clientMessageId?: string | null; roomId?: string };
+
 /**
  * The WebSocket edge for frames (`$default`): the route's replies and any error are pushed back to the sending
- * connection as frames; the connection always stays open.
+ * connection as frames, the error frame naming what it answers (`correlate`, read from the raw body); the
+ * connection always stays open.
  */
-export const frames = (route: (request: FrameRequest) => Promise<void>) =>
+export const frames = (
+  route: (request: FrameRequest) => Promise<void>,
+  correlate: (body: string | undefined) => FrameCorrelation = () => ({}),
+) =>
   socket(async (request) => {
+    const body = request.event.body;
     try {
-      await route({ ...request, body: request.event.body });
+      await route({ ...request, body });
     } catch (error) {
       // The sender left before its answer: nobody to tell.
       if (error instanceof GoneException) return { status: 200 };
-      const { body } = mapError(error, request.log);
-      await reply(request, { type: "error", error: body }).catch((failure: unknown) => {
-        if (!(failure instanceof GoneException)) throw failure;
-      });
+      const { body: failure } = mapError(error, request.log);
+      await reply(request, { type: "error", ...correlate(body), error: failure }).catch(
+        (problem: unknown) => {
+          if (!(problem instanceof GoneException)) throw problem;
+        },
+      );
     }
     return { status: 200 };
   });

@@ -34,7 +34,9 @@ const imageRecord = (
 
 const connectAll = (roomId: string, ids: string[]) =>
   Promise.all(
-    ids.map((connectionId) => Connection.connect({ connectionId, roomId, userId: "u", username: "u" })),
+    ids.map((connectionId) =>
+      Connection.connect({ connectionId, roomId, userId: "u", username: "u", maxConnections: 1_000 }),
+    ),
   );
 
 /** A connection row as left by a client that connected a minute ago. */

@@ -6,24 +6,29 @@ import { assertSameUser, socketIdentity } from "../edge/identity";
 import { validate } from "../edge/input";
 import { socket } from "../edge/socket";
 import { fanOut } from "../fan-out";
+import { pruneGhosts } from "../ghosts";
 import { MetricUnit, metrics } from "../observability";
 
 export const handler = socket(async ({ event, connectionId, log }) => {
   const identity = socketIdentity(event.requestContext);
   const query = validate(ConnectQuery, queryOf(event), "connect query");
   assertSameUser(identity, query.userId);
-  const { connectionsPerUser } = config.settings.limits;
-  if ((await Connection.countForUser(query.userId)) >= connectionsPerUser) {
-    throw new AppError("rate_limited", `At most ${connectionsPerUser} connections per user`, undefined, {
+  const maxConnections = config.settings.limits.connectionsPerUser;
+  const attempt = () => Connection.connect({ connectionId, ...query, maxConnections });
+  let result = await attempt();
+  // At the cap: some counted connections may be gone without a `$disconnect`; free their places and try once more.
+  if (!result.connected && (await pruneGhosts(query.userId, log)) > 0) result = await attempt();
+  if (!result.connected) {
+    throw new AppError("rate_limited", `At most ${maxConnections} connections per user`, undefined, {
       retryAfter: 60,
     });
   }
-  const joined = await Connection.connect({ connectionId, ...query });
   log.info({ roomId: query.roomId, userId: query.userId }, "connected");
-  if (joined)
-    await fanOut(joined.roomId, { type: "presence", event: "join", ...joined }, log, {
+  if (result.presence) {
+    await fanOut(query.roomId, { type: "presence", event: "join", ...result.presence }, log, {
       except: connectionId,
     });
+  }
   metrics.addDimension("EventType", "connect");
   metrics.addMetric("ConnectionEvents", MetricUnit.Count, 1);
   return { status: 200 };

@@ -1,78 +1,58 @@
-import { GoneException } from "@aws-sdk/client-apigatewaymanagementapi";
 import * as Connection from "@chat/core/connection";
 import { AppError } from "@chat/core/error";
-import * as Message from "@chat/core/message";
 import * as RateLimit from "@chat/core/rate-limit";
 import { ClientFrame, ClientMessageId, RoomId, type SendFrame } from "@chat/types";
 import * as v from "valibot";
 import { config } from "../config";
-import { mapError } from "../edge/errors";
 import { parseJson, validate } from "../edge/input";
-import { type FrameRequest, frames, reply } from "../edge/socket";
-import { fanOut } from "../fan-out";
-import { MetricUnit, metrics } from "../observability";
+import { type FrameCorrelation, type FrameRequest, frames, reply } from "../edge/socket";
+import { announceDepartures, fanOut } from "../fan-out";
+import { sendMessage } from "../use-cases/send-message";
 
 // Typing notices are forwarded at most once per user per this interval.
 const TYPING_INTERVAL_MS = 2_000;
 
 export const handler = frames(async (request) => {
-  const countFrame = () =>
-    RateLimit.hit({
-      scope: "frame",
-      subject: request.connectionId,
-      max: config.settings.limits.framesPerMinute,
-    });
-  let raw: unknown;
-  try {
-    raw = parseJson(request.body);
-  } catch (error) {
-    await countFrame();
-    throw error;
-  }
-  // Whatever goes wrong from here, the error frame names what it answers: the send or the room.
-  const about = correlation(raw);
-  try {
-    await countFrame();
-    await handle(request, validate(ClientFrame, raw, "frame"));
-  } catch (error) {
-    if (error instanceof GoneException || Object.keys(about).length === 0) throw error;
-    await reply(request, { type: "error", ...about, error: mapError(error, request.log).body });
-  }
-});
-
-const handle = async (request: FrameRequest, frame: ClientFrame): Promise<void> => {
+  const { limits } = config.settings;
+  const session = await Connection.session(request.connectionId);
+  // Counted per user on all their connections, so reconnecting does not reset it; an unregistered connection alone.
+  await RateLimit.hit({
+    scope: "frame",
+    subject: session ? `user:${session.userId}` : `connection:${request.connectionId}`,
+    max: limits.framesPerMinute,
+  });
+  const frame = validate(ClientFrame, parseJson(request.body), "frame");
   if (frame.type === "ping") return reply(request, { type: "pong", timestamp: new Date().toISOString() });
-  const { connectionId, log } = request;
-  const session = await Connection.session(connectionId);
   if (!session) throw new AppError("unauthorized", "This connection is not registered; reconnect");
   switch (frame.type) {
     case "send":
       return send(request, session, frame);
-    case "subscribe": {
-      const joined = await Connection.subscribe(session, frame.roomId);
-      await reply(request, { type: "subscribed", roomId: frame.roomId });
-      if (joined)
-        await fanOut(frame.roomId, { type: "presence", event: "join", ...joined }, log, {
-          except: connectionId,
-        });
-      return;
-    }
-    case "unsubscribe": {
-      const left = await Connection.unsubscribe(session, frame.roomId);
-      await reply(request, { type: "unsubscribed", roomId: frame.roomId });
-      if (left) await fanOut(frame.roomId, { type: "presence", event: "leave", ...left }, log);
-      return;
-    }
+    case "subscribe":
+    case "unsubscribe":
+      await RateLimit.hit({
+        scope: "subscription",
+        subject: session.userId,
+        max: limits.subscriptionsPerMinute,
+      });
+      return frame.type === "subscribe"
+        ? subscribe(request, session, frame.roomId)
+        : unsubscribe(request, session, frame.roomId);
     case "typing":
       return typing(request, session, frame.roomId);
   }
-};
+}, correlation);
 
 /**
  * What an error frame answering this frame should name, read leniently from the raw frame: a send's
  * `clientMessageId` (null when it has none) and the `roomId` of a room frame, each only when it is valid.
  */
-const correlation = (raw: unknown): { clientMessageId?: string | null; roomId?: string } => {
+function correlation(body: string | undefined): FrameCorrelation {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(body ?? "");
+  } catch {
+    return {};
+  }
   if (typeof raw !== "object" || raw === null) return {};
   const { type, clientMessageId, roomId } = raw as Record<string, unknown>;
   const valid = <S extends v.GenericSchema>(schema: S, value: unknown) => {
@@ -84,16 +64,30 @@ const correlation = (raw: unknown): { clientMessageId?: string | null; roomId?: 
     ...(type === "send" && { clientMessageId: valid(ClientMessageId, clientMessageId) ?? null }),
     ...(typeof type === "string" && type !== "ping" && room !== undefined && { roomId: room }),
   };
-};
+}
 
 /** A message sent over the socket: stored exactly like a REST send, then acknowledged to this connection. */
 const send = async (request: FrameRequest, session: Connection.Session, frame: SendFrame) => {
   const { userId, username } = session;
-  await RateLimit.hit({ scope: "send", subject: userId, max: config.settings.limits.sendsPerMinute });
-  const { message, created } = await Message.send({ ...frame, userId, username });
-  request.log.info({ messageId: message.id, created }, created ? "message stored" : "idempotent replay");
-  if (created) metrics.addMetric("MessagesPosted", MetricUnit.Count, 1);
+  const { message } = await sendMessage({ ...frame, userId, username }, request.log);
   await reply(request, { type: "ack", clientMessageId: frame.clientMessageId ?? null, message });
+};
+
+const subscribe = async (request: FrameRequest, session: Connection.Session, roomId: string) => {
+  const joined = await Connection.subscribe(session, roomId);
+  await reply(request, { type: "subscribed", roomId });
+  if (joined) {
+    await fanOut(roomId, { type: "presence", event: "join", ...joined }, request.log, {
+      except: request.connectionId,
+    });
+  }
+};
+
+const unsubscribe = async (request: FrameRequest, session: Connection.Session, roomId: string) => {
+  const departure = await Connection.unsubscribe(session, roomId);
+  await reply(request, { type: "unsubscribed", roomId });
+  const { presenceSettleMs } = config.settings.limits;
+  if (departure) await announceDepartures([departure], request.log, { settleMs: presenceSettleMs });
 };
 
 /** Relays "typing" to the room's other connections: only from a subscriber, at most once per user per interval. */

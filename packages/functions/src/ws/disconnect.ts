@@ -1,10 +1,12 @@
 import * as Connection from "@chat/core/connection";
+import { config } from "../config";
 import { socket } from "../edge/socket";
 import { announceDepartures } from "../fan-out";
 import { MetricUnit, metrics } from "../observability";
 
 export const handler = socket(async ({ connectionId, log }) => {
-  await announceDepartures(await Connection.disconnect(connectionId), log);
+  const departures = await Connection.disconnect(connectionId);
+  await announceDepartures(departures, log, { settleMs: config.settings.limits.presenceSettleMs });
   metrics.addDimension("EventType", "disconnect");
   metrics.addMetric("ConnectionEvents", MetricUnit.Count, 1);
   return { status: 200 };

@@ -1,22 +1,8 @@
 import { DEFAULT_ROOM_ID, type Room } from "@chat/types";
-import { Entity } from "electrodb";
-import { entityConfig, keys } from "./entity";
-import { storage } from "./error";
+import { storage } from "../error";
+import { RoomEntity } from "./room-entity";
 
-/** One row per room, all in one partition, so `GET /rooms` is a Query sorted by id. */
-export const RoomEntity = new Entity(
-  {
-    model: { entity: "room", service: "chat", version: "1" },
-    attributes: {
-      roomId: { type: "string", required: true },
-      createdAt: { type: "string", required: true },
-    },
-    indexes: {
-      all: keys.primary([], ["roomId"]),
-    },
-  },
-  entityConfig(),
-);
+export { RoomEntity } from "./room-entity";
 
 /** Every room, sorted by id. `general` always exists: it is created the first time it is missed. */
 export const list = (): Promise<Room[]> =>

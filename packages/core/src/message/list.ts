@@ -1,10 +1,6 @@
-import { ChatMessage } from "@chat/types";
-import * as v from "valibot";
-import { storage } from "./error";
+import type { ChatMessage } from "@chat/types";
+import { storage } from "../error";
 import { MessageEntity, toChatMessage } from "./message-entity";
-
-export { MessageEntity, type MessageItem, toChatMessage } from "./message-entity";
-export { type SendInput, type SendResult, send } from "./message-send";
 
 export interface ListOptions {
   limit: number;
@@ -37,11 +33,3 @@ export const list = (roomId: string, { limit, before, after }: ListOptions): Pro
     if (after === undefined) page.reverse();
     return { messages: page.map(toChatMessage), hasMore: data.length > limit };
   });
-
-/** The message in a stream record's new image (unmarshalled), or null when the image is not a valid message. */
-export const fromStreamImage = (image: Record<string, unknown>): ChatMessage | null => {
-  const { data } = MessageEntity.parse({ Item: image });
-  if (!data) return null;
-  const parsed = v.safeParse(ChatMessage, toChatMessage(data));
-  return parsed.success ? parsed.output : null;
-};

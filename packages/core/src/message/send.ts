@@ -2,11 +2,11 @@ import type { ChatMessage } from "@chat/types";
 import { Limits } from "@chat/types";
 import { Service } from "electrodb";
 import { decodeTime, monotonicFactory } from "ulid";
-import { entityConfig, epochSeconds } from "./entity";
-import { AppError, isConditionalCheckFailure, storage } from "./error";
-import { IdempotencyEntity } from "./idempotency";
+import { entityConfig, epochSeconds } from "../entity";
+import { AppError, conditionally, storage } from "../error";
+import { RoomEntity } from "../room/room-entity";
+import { IdempotencyEntity } from "./idempotency-entity";
 import { MessageEntity, type MessageItem, toChatMessage } from "./message-entity";
-import { RoomEntity } from "./room";
 
 // Sending lives apart from reading: only a handler that sends builds the room and idempotency entities and the
 // transaction's service when it loads.
@@ -73,12 +73,7 @@ const write = async (input: SendInput): Promise<Attempt> => {
   const withRoom = !knownRooms.has(roomId);
 
   if (clientMessageId === undefined && !withRoom) {
-    const created = await MessageEntity.create(item)
-      .go({ response: "none" })
-      .then(
-        () => true,
-        (error: unknown) => (isConditionalCheckFailure(error) ? false : Promise.reject(error)),
-      );
+    const created = await conditionally(MessageEntity.create(item).go({ response: "none" }));
     return created ? { outcome: "created", message } : { outcome: "retry" };
   }
 

@@ -1,28 +1,9 @@
-import { Entity } from "electrodb";
-import { entityConfig, keys } from "./entity";
-import { AppError, isConditionalCheckFailure, storage } from "./error";
+import { AppError, conditionally, storage } from "../error";
+import { RateLimitEntity } from "./rate-limit-entity";
+import { ThrottleEntity } from "./throttle-entity";
 
-/**
- * Fixed-window request counters: one row per (scope, subject, window), incremented atomically and expiring (TTL)
- * soon after its window closes.
- */
-export const RateLimitEntity = new Entity(
-  {
-    model: { entity: "rateLimit", service: "chat", version: "1" },
-    attributes: {
-      scope: { type: "string", required: true },
-      subject: { type: "string", required: true },
-      /** Window number: seconds since the epoch divided by the window length. */
-      window: { type: "number", required: true },
-      count: { type: "number", required: true },
-      expiresAt: { type: "number", required: true },
-    },
-    indexes: {
-      byWindow: keys.primary(["scope", "subject", "window"], []),
-    },
-  },
-  entityConfig(),
-);
+export { RateLimitEntity } from "./rate-limit-entity";
+export { ThrottleEntity } from "./throttle-entity";
 
 export interface Limit {
   /** What is counted, e.g. "send" or "frame". */
@@ -59,24 +40,6 @@ export const hit = ({ scope, subject, max, windowSeconds = 60 }: Limit): Promise
     }
   });
 
-/** One row per (scope, subject): when it last passed a throttle. */
-export const ThrottleEntity = new Entity(
-  {
-    model: { entity: "throttle", service: "chat", version: "1" },
-    attributes: {
-      scope: { type: "string", required: true },
-      subject: { type: "string", required: true },
-      /** Epoch milliseconds of the last hit let through. */
-      passedAt: { type: "number", required: true },
-      expiresAt: { type: "number", required: true },
-    },
-    indexes: {
-      bySubject: keys.primary(["scope", "subject"], []),
-    },
-  },
-  entityConfig(),
-);
-
 /**
  * Lets one hit through per `intervalMs` for a subject, whatever the timing (a fixed window would let two through
  * around its edge). True when this hit passes. One conditional write, so concurrent hits cannot both pass.
@@ -92,7 +55,7 @@ export const throttle = ({
 }) =>
   storage(async () => {
     const now = Date.now();
-    return ThrottleEntity.upsert({
+    const written = ThrottleEntity.upsert({
       scope,
       subject,
       passedAt: now,
@@ -101,9 +64,6 @@ export const throttle = ({
       .where(
         ({ passedAt }, { notExists, lte }) => `${notExists(passedAt)} OR ${lte(passedAt, now - intervalMs)}`,
       )
-      .go({ response: "none" })
-      .then(
-        () => true,
-        (error: unknown) => (isConditionalCheckFailure(error) ? false : Promise.reject(error)),
-      );
+      .go({ response: "none" });
+    return conditionally(written);
   });

@@ -1,5 +1,5 @@
 import { Entity } from "electrodb";
-import { entityConfig, keys } from "./entity";
+import { entityConfig, keys } from "../entity";
 
 /**
  * `(roomId, userId, clientMessageId) -> messageId`, kept for 24 hours (TTL). Written in the same transaction as

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { AppError } from "./error";
-import * as RateLimit from "./rate-limit";
+import type { AppError } from "../error";
+import * as RateLimit from ".";
 
 const subject = () => `s-${process.pid}-${Math.random().toString(36).slice(2)}`;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import * as Message from "./message";
-import * as Room from "./room";
+import * as Message from "../message";
+import * as Room from ".";
 
 describe("Room.list", () => {
   it("always has general, and gains a room with its first message, sorted by id", async () => {

@@ -1,10 +1,10 @@
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { decodeTime } from "ulid";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { documentClient } from "./dynamo";
-import { epochSeconds } from "./entity";
-import { IdempotencyEntity } from "./idempotency";
-import * as Message from "./message";
+import { documentClient } from "../dynamo";
+import { epochSeconds } from "../entity";
+import * as Message from ".";
+import { IdempotencyEntity } from "./idempotency-entity";
 
 // Each test writes to rooms of its own, so tests never see each other's messages.
 let rooms = 0;

@@ -1,0 +1,256 @@
+import { Limits } from "@chat/types";
+import { Service } from "electrodb";
+import { entityConfig } from "../entity";
+import { AppError, storage } from "../error";
+import * as Presence from "../presence";
+import { ConnectionCountEntity } from "./connection-count-entity";
+import { ConnectionEntity, type ConnectionItem } from "./connection-entity";
+import { connectionExpiry } from "./expiry";
+import { SessionEntity, type SessionItem } from "./session-entity";
+import { UserConnectionEntity } from "./user-connection-entity";
+
+export type { PresenceChange } from "../presence";
+export { ConnectionCountEntity } from "./connection-count-entity";
+export { ConnectionEntity, type ConnectionItem } from "./connection-entity";
+export { SessionEntity } from "./session-entity";
+export { UserConnectionEntity } from "./user-connection-entity";
+
+const ROOMS_PER_CONNECTION: number = Limits.roomsPerConnection;
+
+export type Session = Pick<SessionItem, "connectionId" | "userId" | "username" | "connectedAt">;
+
+const connections = new Service(
+  {
+    connection: ConnectionEntity,
+    session: SessionEntity,
+    userConnection: UserConnectionEntity,
+    count: ConnectionCountEntity,
+  },
+  entityConfig(),
+);
+
+/** A transaction that was cancelled: which of its items failed their condition, in the order written. */
+type Cancellation = { code?: string }[];
+
+const failed = (reasons: Cancellation, index: number) => reasons[index]?.code === "ConditionalCheckFailed";
+
+// Concurrent transactions on one user's counter conflict on AWS (DynamoDB Local runs them one at a time): such a
+// cancellation passes on a retry.
+const MAX_ATTEMPTS = 4;
+const transact = async (write: () => Promise<{ canceled: boolean; data: Cancellation }>) => {
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    const { canceled, data } = await write();
+    if (!canceled) return null;
+    if (data.some((reason) => reason.code === "ConditionalCheckFailed")) return data;
+    await new Promise((resolve) => setTimeout(resolve, Math.random() * 25 * attempt));
+  }
+  throw new AppError("unavailable", "Storage is busy, please retry");
+};
+
+export interface ConnectInput {
+  connectionId: string;
+  roomId: string;
+  userId: string;
+  username: string;
+  /** The most connections the user may have open at once. */
+  maxConnections: number;
+}
+
+export type ConnectResult =
+  | { connected: true; session: Session; presence: Presence.PresenceChange | null }
+  /** The user already has `maxConnections` counted: nothing was written. */
+  | { connected: false };
+
+/**
+ * Registers a connection and its first room in one transaction: the user's connection counter (only while under
+ * `maxConnections`), the session (counting one room), the user's row for it, and the room row. Returns the
+ * presence change when the room should hear of the user.
+ */
+export const connect = ({ maxConnections, roomId, ...input }: ConnectInput): Promise<ConnectResult> =>
+  storage(async () => {
+    const now = new Date();
+    const session: Session = { ...input, connectedAt: now.toISOString() };
+    const expiresAt = connectionExpiry(now);
+    const { connectionId, userId } = session;
+    const refused = await transact(() =>
+      connections.transaction
+        .write(({ count, session: sessionRow, userConnection, connection }) => [
+          count
+            .update({ userId })
+            .add({ count: 1 })
+            .set({ expiresAt })
+            .where((row, { notExists, lt }) => `${notExists(row.count)} OR ${lt(row.count, maxConnections)}`)
+            .commit(),
+          sessionRow.put({ ...session, rooms: 1, expiresAt }).commit(),
+          userConnection.put({ userId, connectionId, connectedAt: session.connectedAt, expiresAt }).commit(),
+          connection.put({ ...session, roomId, expiresAt }).commit(),
+        ])
+        .go(),
+    );
+    if (refused) return { connected: false };
+    const presence = await Presence.arrive(
+      { roomId, userId, username: session.username },
+      session.connectedAt,
+    );
+    return { connected: true, session, presence };
+  });
+
+/** The session of an open connection, or null when it is unknown (gone, or never connected). */
+export const session = (connectionId: string): Promise<Session | null> =>
+  storage(async () => {
+    const { data } = await SessionEntity.get({ connectionId }).go();
+    return (
+      data && { connectionId, userId: data.userId, username: data.username, connectedAt: data.connectedAt }
+    );
+  });
+
+/**
+ * Subscribes a connection to a room (again is a no-op), at most `Limits.roomsPerConnection` rooms: the room row
+ * and the session's room counter are written in one transaction. Returns the presence change to announce.
+ */
+export const subscribe = (session: Session, roomId: string): Promise<Presence.PresenceChange | null> =>
+  storage(async () => {
+    const { connectionId, userId, username } = session;
+    const refused = await transact(() =>
+      connections.transaction
+        .write(({ connection, session: sessionRow }) => [
+          connection.create({ ...session, roomId, expiresAt: connectionExpiry() }).commit(),
+          sessionRow
+            .patch({ connectionId })
+            .add({ rooms: 1 })
+            .where(({ rooms }, { lt }) => lt(rooms, ROOMS_PER_CONNECTION))
+            .commit(),
+        ])
+        .go(),
+    );
+    if (refused && failed(refused, 0)) return null;
+    if (refused) {
+      throw new AppError("forbidden", `At most ${ROOMS_PER_CONNECTION} rooms per connection`);
+    }
+    return Presence.arrive({ roomId, userId, username }, session.connectedAt);
+  });
+
+/** Whether a connection is subscribed to a room. */
+export const isSubscribed = (connectionId: string, roomId: string): Promise<boolean> =>
+  storage(async () => {
+    const { data } = await ConnectionEntity.get({ connectionId, roomId }).go({ attributes: ["roomId"] });
+    return data !== null;
+  });
+
+/**
+ * Unsubscribes a connection from a room, releasing its place under the room cap. Returns the user as a possible
+ * departure when it was their last connection there (see `Presence.settle`).
+ */
+export const unsubscribe = (session: Session, roomId: string): Promise<Presence.PresenceChange | null> =>
+  storage(async () => {
+    const { connectionId, userId, username } = session;
+    const refused = await transact(() =>
+      connections.transaction
+        .write(({ connection, session: sessionRow }) => [
+          connection
+            .delete({ connectionId, roomId })
+            .where((row, { exists }) => exists(row.roomId))
+            .commit(),
+          sessionRow.patch({ connectionId }).add({ rooms: -1 }).commit(),
+        ])
+        .go(),
+    );
+    if (refused && failed(refused, 0)) return null;
+    // The session is gone (a disconnect is removing it): only the room row is left to remove.
+    if (refused) await ConnectionEntity.delete({ connectionId, roomId }).go();
+    return Presence.leave({ roomId, userId, username });
+  });
+
+/**
+ * Removes every row of a connection and releases its place under the user's cap: on `$disconnect`, and when API
+ * Gateway reports it gone. Returns the possible departures: the rooms where it was its user's last connection.
+ */
+export const disconnect = (connectionId: string): Promise<Presence.PresenceChange[]> =>
+  storage(async () => {
+    const [{ data: rows }, { data: sessionRow }] = await Promise.all([
+      ConnectionEntity.query.byConnection({ connectionId }).go({ pages: "all" }),
+      SessionEntity.get({ connectionId }).go(),
+    ]);
+    const userId = sessionRow?.userId ?? rows[0]?.userId;
+    if (userId) {
+      // The counter drops only with the row it counts, so a repeated disconnect cannot release a place twice.
+      await transact(() =>
+        connections.transaction
+          .write(({ userConnection, count }) => [
+            userConnection
+              .delete({ userId, connectionId })
+              .where((row, { exists }) => exists(row.connectionId))
+              .commit(),
+            count.patch({ userId }).add({ count: -1 }).commit(),
+          ])
+          .go(),
+      );
+    }
+    const changes = await Promise.all(
+      rows.map(async ({ roomId, userId, username }) => {
+        await ConnectionEntity.delete({ connectionId, roomId }).go();
+        return Presence.leave({ roomId, userId, username });
+      }),
+    );
+    await SessionEntity.delete({ connectionId }).go();
+    return changes.filter((change) => change !== null);
+  });
+
+/** A connection counted against its user's cap. */
+export interface CountedConnection {
+  connectionId: string;
+  connectedAt: string;
+}
+
+/** The connections counted against a user's cap, leaving out rows past their expiry that TTL has not removed yet. */
+export const ofUser = (userId: string): Promise<CountedConnection[]> =>
+  storage(async () => {
+    const { data } = await UserConnectionEntity.query.byUser({ userId }).go({ pages: "all" });
+    const now = Date.now() / 1000;
+    return data
+      .filter((row) => row.expiresAt > now)
+      .map(({ connectionId, connectedAt }) => ({ connectionId, connectedAt }));
+  });
+
+/**
+ * Sets a user's connection counter to the connections still counted (`ofUser`), unless it changed meanwhile:
+ * rows removed by TTL never decremented it.
+ */
+export const recount = (userId: string): Promise<void> =>
+  storage(async () => {
+    const [{ data: counter }, counted] = await Promise.all([
+      ConnectionCountEntity.get({ userId }).go({ consistent: true }),
+      ofUser(userId),
+    ]);
+    if (!counter || counter.count === counted.length) return;
+    await ConnectionCountEntity.patch({ userId })
+      .set({ count: counted.length })
+      .where(({ count }, { eq }) => eq(count, counter.count))
+      .go({ response: "none" })
+      .catch(() => undefined);
+  });
+
+/** What the room index holds of a connection: all a broadcast needs. */
+export type RoomListener = Pick<ConnectionItem, "connectionId" | "connectedAt">;
+
+export interface ConnectionPage {
+  connections: RoomListener[];
+  /** Pass back to read the next page; null after the last one. */
+  cursor: string | null;
+}
+
+/** One page of a room's subscribed connections, as the room index holds them (`RoomListener`). */
+export const inRoom = (
+  roomId: string,
+  options: { cursor?: string | null; limit?: number } = {},
+): Promise<ConnectionPage> =>
+  storage(async () => {
+    const { data, cursor } = await ConnectionEntity.query.byRoom({ roomId }).go({
+      cursor: options.cursor ?? null,
+      limit: options.limit ?? 500,
+      attributes: ["connectionId", "connectedAt"],
+      // The index leaves out ElectroDB's entity markers; its key prefix already admits only connection rows.
+      ignoreOwnership: true,
+    });
+    return { connections: data, cursor };
+  });

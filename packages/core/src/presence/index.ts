@@ -1,0 +1,104 @@
+import type { Member } from "@chat/types";
+import { connectionExpiry } from "../connection/expiry";
+import { conditionally, storage } from "../error";
+import { PresenceEntity } from "./presence-entity";
+
+export { PresenceEntity } from "./presence-entity";
+
+/** A user arriving in or leaving a room, to be announced to the room. */
+export interface PresenceChange {
+  roomId: string;
+  userId: string;
+  username: string;
+}
+
+/**
+ * Counts one more of the user's connections in the room. Returns the change to announce when the room last heard
+ * that the user left (or never heard of them); null when it already believes them present.
+ */
+export const arrive = (
+  { roomId, userId, username }: PresenceChange,
+  connectedAt: string,
+): Promise<PresenceChange | null> =>
+  storage(async () => {
+    await PresenceEntity.update({ roomId, userId })
+      .data((row, { add, set, ifNotExists }) => {
+        add(row.connections, 1);
+        set(row.username, username);
+        set(row.expiresAt, connectionExpiry());
+        ifNotExists(row.connectedAt, connectedAt);
+      })
+      .go({ response: "none" });
+    // One writer wins the announcement, however many connections arrive at once.
+    const announce = await conditionally(
+      PresenceEntity.patch({ roomId, userId })
+        .set({ announced: "joined", announcedAt: Date.now() })
+        .where(
+          ({ announced, connections }, { notExists, ne, gt }) =>
+            `(${notExists(announced)} OR ${ne(announced, "joined")}) AND ${gt(connections, 0)}`,
+        )
+        .go({ response: "none" }),
+    );
+    return announce ? { roomId, userId, username } : null;
+  });
+
+/**
+ * Counts one connection of the user fewer in the room. Returns the user as a possible departure when none is left:
+ * `settle` it to learn whether the room should hear of it.
+ */
+export const leave = ({ roomId, userId, username }: PresenceChange): Promise<PresenceChange | null> =>
+  storage(async () => {
+    const { data } = await PresenceEntity.update({ roomId, userId })
+      .subtract({ connections: 1 })
+      .go({ response: "all_new" });
+    return (data.connections ?? 0) > 0 ? null : { roomId, userId, username };
+  });
+
+/** A leave is announced no sooner than this many settle times after the join it follows. */
+const HOLD_SETTLES = 5;
+
+/**
+ * Settles a possible departure (from `leave`): waits `settleMs`, and at least `5 x settleMs` after the room last
+ * heard of the user, then returns the change to announce if the user is still gone and the room last heard
+ * "joined"; null otherwise. A user back in the room by then (a reconnect, a re-subscribe) is not announced at all,
+ * and one flapping a subscription costs the room at most a join and a leave per `5 x settleMs`. Concurrent
+ * settlers of one user announce at most once.
+ */
+export const settle = (
+  departure: PresenceChange,
+  { settleMs }: { settleMs: number },
+): Promise<PresenceChange | null> =>
+  storage(async () => {
+    const { roomId, userId } = departure;
+    if (settleMs > 0) {
+      const { data } = await PresenceEntity.get({ roomId, userId }).go({ attributes: ["announcedAt"] });
+      const holdUntil = (data?.announcedAt ?? 0) + HOLD_SETTLES * settleMs;
+      const wait = Math.max(settleMs, holdUntil - Date.now());
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+    const announce = await conditionally(
+      PresenceEntity.patch({ roomId, userId })
+        .set({ announced: "left", announcedAt: Date.now() })
+        .where(
+          ({ announced, connections }, { eq, lte }) =>
+            `${eq(announced, "joined")} AND ${lte(connections, 0)}`,
+        )
+        .go({ response: "none" }),
+    );
+    // Only while still at zero: a connection arriving meanwhile keeps the user in the room.
+    await conditionally(
+      PresenceEntity.delete({ roomId, userId })
+        .where(({ connections }, { lte }) => lte(connections, 0))
+        .go(),
+    );
+    return announce ? departure : null;
+  });
+
+/** Who is in a room now: one entry per user with at least one subscribed connection. */
+export const list = (roomId: string): Promise<Member[]> =>
+  storage(async () => {
+    const { data } = await PresenceEntity.query.byRoom({ roomId }).go({ pages: "all" });
+    return data
+      .filter((row) => row.connections > 0)
+      .map(({ userId, username, connectedAt }) => ({ userId, username, connectedAt }));
+  });
