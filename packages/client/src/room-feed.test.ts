@@ -62,6 +62,31 @@ describe("RoomFeed", () => {
     expect(feed.lastSeenId).toBe(ulidOf(stored, T + 3));
   });
 
+  it("delivers a whole backlog that spans more than the margin", async () => {
+    const stored = [storedAt(T - 60_000), storedAt(T - 30_000), storedAt(T)];
+    const feed = new RoomFeed({ roomId: room, backlog: 50 }, historyOf(stored).api);
+
+    const first = await catchUp(feed);
+
+    expect(ids(first.messages)).toEqual(ids(stored));
+  });
+
+  it("after following with backlog 0, delivers a message a lagging writer stores with an id older than the newest", async () => {
+    const before = [storedAt(T - 3_000), storedAt(T)];
+    const stored = [...before];
+    const feed = new RoomFeed({ roomId: room, backlog: 0 }, historyOf(stored).api);
+    const first = await catchUp(feed);
+
+    const lagging = storedAt(T - 2_000, "stored after following, by a clock 2+ s behind");
+    stored.push(lagging);
+    const second = await catchUp(feed);
+    const pushed = feed.push(storedAt(T - 1_000, "pushed live, by a clock 1+ s behind"));
+
+    expect(first.messages).toEqual([]);
+    expect(ids(second.messages)).toEqual([lagging.id]);
+    expect(pushed).toHaveLength(1);
+  });
+
   it("catches up from the margin before the newest id delivered, and delivers a later message with an older id", async () => {
     const stored = [storedAt(T), storedAt(T + 10_000)];
     const { api, queries } = historyOf(stored);
@@ -84,6 +109,7 @@ describe("RoomFeed", () => {
     const { api, queries } = historyOf(stored);
     const feed = new RoomFeed({ roomId: room, backlog: 0 }, api);
     await catchUp(feed);
+    const readBefore = queries.length;
     const gap = Array.from({ length: 150 }, (_, i) => storedAt(T + 100 + i));
     stored.push(...gap);
 
@@ -95,7 +121,11 @@ describe("RoomFeed", () => {
     const merged = feed.merge(await reading);
 
     expect(heldNow).toEqual([]);
-    expect(queries.filter(({ after }) => after !== undefined)).toHaveLength(2);
+    expect(queries.slice(readBefore).map(({ after }) => after)).toEqual([
+      firstIdAt(T - CLOCK_SKEW_MARGIN_MS),
+      // A page holds 100: the message at T (inside the margin) and the first 99 of the gap.
+      gap[98]?.id,
+    ]);
     expect(ids(merged?.messages ?? [])).toEqual(ids([...gap, newer]));
   });
 

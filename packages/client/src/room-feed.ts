@@ -40,8 +40,15 @@ export interface FeedStart {
 export interface Missed {
   readonly read: number;
   readonly fetched: ChatMessage[];
-  /** The first read's newest id (or the smallest id in an empty room), and where the room starts. */
-  readonly start?: { newest: string; floor: { id: string; inclusive: boolean } };
+  /**
+   * The first read's: the room's newest id then (the smallest id in an empty room), where the room starts, and the
+   * ids of the margin window behind that newest that predate following the room (not delivered, yet not new).
+   */
+  readonly start?: {
+    newest: string;
+    floor: { id: string; inclusive: boolean } | undefined;
+    predating: string[];
+  };
 }
 
 /**
@@ -157,38 +164,65 @@ export class RoomFeed {
     if (missed.read !== this.#reads) return undefined;
     const held = this.#held ?? [];
     this.#held = undefined;
-    if (missed.start) {
-      this.#floor = missed.start.floor;
-      this.#advance(missed.start.newest);
+    const { start } = missed;
+    if (start) {
+      this.#floor = start.floor;
+      for (const id of start.predating) this.#seen.set(id, timeOf(id) ?? 0);
     }
     const messages = this.#accept([...missed.fetched, ...held].sort(byId));
+    // After the backlog: delivered first, it may reach further back than the margin behind the newest.
+    if (start) this.#advance(start.newest);
     const first = !this.#ready;
     this.#ready = true;
     return { messages, first };
   }
 
+  /**
+   * The newest `backlog` messages. The room starts at the oldest of them, or, when they do not reach back past the
+   * margin behind the newest (always with backlog 0), at the margin: then the window is read too, so a message a
+   * lagging writer stores there later is told apart from those that were there before.
+   */
   async #readFirst(read: number): Promise<Missed> {
     const backlog = this.#backlog;
     const page = await this.#api.history(this.roomId, {
       limit: Math.min(Math.max(backlog, 1), Limits.historyMaxLimit),
     });
-    const newest = page.messages.at(-1)?.id ?? MIN_MESSAGE_ID;
+    const fetched = backlog > 0 ? page.messages : [];
+    const newest = page.messages.at(-1)?.id;
     const oldest = page.messages[0]?.id;
-    const floor =
-      backlog > 0 && oldest !== undefined
-        ? { id: oldest, inclusive: false }
-        : { id: newest, inclusive: true };
-    return { read, fetched: backlog > 0 ? page.messages : [], start: { newest, floor } };
+    if (newest === undefined || oldest === undefined) {
+      return { read, fetched, start: { newest: MIN_MESSAGE_ID, floor: undefined, predating: [] } };
+    }
+    const time = timeOf(newest) ?? 0;
+    const windowStart = firstIdAt(time - CLOCK_SKEW_MARGIN_MS);
+    if (backlog > 0 && oldest <= windowStart) {
+      return { read, fetched, start: { newest, floor: { id: oldest, inclusive: false }, predating: [] } };
+    }
+    const window = await this.#readPages(windowStart);
+    const backlogIds = new Set(fetched.map(({ id }) => id));
+    // Newer than the newest read: stored since, so new.
+    const later = window.filter(({ id }) => id > newest);
+    const predating = window.filter(({ id }) => id <= newest && !backlogIds.has(id)).map(({ id }) => id);
+    return {
+      read,
+      fetched: [...fetched, ...later],
+      start: { newest, floor: { id: windowStart, inclusive: true }, predating },
+    };
   }
 
   async #readAfter(read: number): Promise<Missed> {
+    return { read, fetched: await this.#readPages(this.#windowStart) };
+  }
+
+  /** Every message after `after`, page by page. */
+  async #readPages(after: string): Promise<ChatMessage[]> {
     const fetched: ChatMessage[] = [];
-    let after = this.#windowStart;
+    let cursor = after;
     for (;;) {
-      const page = await this.#api.history(this.roomId, { after, limit: Limits.historyMaxLimit });
+      const page = await this.#api.history(this.roomId, { after: cursor, limit: Limits.historyMaxLimit });
       fetched.push(...page.messages);
-      after = page.messages.at(-1)?.id ?? after;
-      if (!page.hasMore || page.messages.length === 0) return { read, fetched };
+      cursor = page.messages.at(-1)?.id ?? cursor;
+      if (!page.hasMore || page.messages.length === 0) return fetched;
     }
   }
 
