@@ -7,16 +7,17 @@ import {
   type Member,
   MembersResponse,
   type Room,
-  SendMessageRequest,
   SendMessageResponse,
   toErrorIssues,
   UserId,
   Username,
 } from "@chat/types";
 import * as v from "valibot";
-import { type ConnectRoomsOptions, RealtimeConnection, type WebSocketConstructor } from "./connection";
+import { RealtimeConnection } from "./connection";
 import { ChatApiError, ChatNetworkError, ChatProtocolError, codeForStatus } from "./errors";
-import { newClientMessageId } from "./ids";
+import type { ConnectRoomsOptions } from "./realtime-options";
+import type { WebSocketConstructor } from "./reconnecting-socket";
+import type { HistoryQuery, RestApi, SendInput } from "./rest-api";
 import {
   backoffDelay,
   defaultRetry,
@@ -27,6 +28,9 @@ import {
   sleep,
 } from "./retry";
 import { type ConnectOptions, RoomSubscription } from "./subscription";
+import { parseOrThrow, sendRequest } from "./validate";
+
+export type { HistoryQuery, SendInput } from "./rest-api";
 
 /** Options of {@link createChatClient}. */
 export interface ChatClientOptions {
@@ -57,28 +61,13 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
-/** What to send: the text, and optionally the id that makes a retried send idempotent. */
-export interface SendInput {
-  text: string;
-  /** 1–64 of `A-Za-z0-9_-`; generated when absent. Resending with the same id never stores twice. */
-  clientMessageId?: string;
-}
-
-/** A page query of `history`: `before` pages back, `after` reads forward (catch-up); not both. */
-export interface HistoryQuery {
-  before?: string;
-  after?: string;
-  /** 1–100, default 50. */
-  limit?: number;
-}
-
 const Identity = v.object({ userId: UserId, username: Username });
 
 /**
  * A typed client of the chat API for browsers and Node 20+. REST calls validate every answer against the
  * @chat/types schemas and retry what is safe to retry; `connect` opens a realtime connection to one room or many.
  */
-export class ChatClient {
+export class ChatClient implements RestApi {
   /** The identity every send and connection carries (`username` trimmed, as the API stores it). */
   readonly userId: string;
   readonly username: string;
@@ -88,16 +77,13 @@ export class ChatClient {
   readonly #random: () => number;
 
   constructor(options: ChatClientOptions) {
-    const identity = v.safeParse(Identity, { userId: options.userId, username: options.username });
-    if (!identity.success) {
-      throw new ChatApiError(400, {
-        code: "validation_failed",
-        message: "Invalid identity",
-        details: toErrorIssues(identity.issues),
-      });
-    }
-    this.userId = identity.output.userId;
-    this.username = identity.output.username;
+    const identity = parseOrThrow(
+      Identity,
+      { userId: options.userId, username: options.username },
+      "Invalid identity",
+    );
+    this.userId = identity.userId;
+    this.username = identity.username;
     this.#options = options;
     this.#retry = { ...defaultRetry, ...options.retry };
     // Bound: a bare `fetch` stored on an object and called as a method throws "Illegal invocation" in browsers.
@@ -111,7 +97,7 @@ export class ChatClient {
    * The request is checked against `SendMessageRequest` first: a bad one throws a 400 `ChatApiError` unsent.
    */
   async send(roomId: string, input: SendInput, options: CallOptions = {}): Promise<ChatMessage> {
-    const body = this.sendRequest(input);
+    const body = sendRequest(this, input);
     const { message } = await this.#request(
       "POST",
       `/rooms/${encodeURIComponent(roomId)}/messages`,
@@ -180,27 +166,6 @@ export class ChatClient {
     return "rooms" in options
       ? new RealtimeConnection(this, WebSocket, wsUrl, this.#random, options)
       : new RoomSubscription(this, WebSocket, wsUrl, this.#random, options);
-  }
-
-  /**
-   * The body `send` posts, validated: what a subscription shows as pending is exactly what will be stored.
-   * @internal
-   */
-  sendRequest(input: SendInput): SendMessageRequest {
-    const result = v.safeParse(SendMessageRequest, {
-      userId: this.userId,
-      username: this.username,
-      text: input.text,
-      clientMessageId: input.clientMessageId ?? newClientMessageId(),
-    });
-    if (!result.success) {
-      throw new ChatApiError(400, {
-        code: "validation_failed",
-        message: "Invalid body",
-        details: toErrorIssues(result.issues),
-      });
-    }
-    return result.output;
   }
 
   async #request<S extends v.GenericSchema>(

@@ -6,22 +6,22 @@ export {
   type HistoryQuery,
   type SendInput,
 } from "./client";
-export {
-  type ConnectionStatus,
-  type ConnectRoomsOptions,
-  type MembersChange,
-  type PendingMessage,
-  type PresenceEvent,
-  RealtimeConnection,
-  type RealtimeEvents,
-  type RealtimeOptions,
-  type RoomStart,
-  type TypingNotice,
-  type WebSocketConstructor,
-  type WebSocketLike,
-} from "./connection";
+export { RealtimeConnection } from "./connection";
 export { ChatApiError, ChatError, ChatNetworkError, ChatProtocolError } from "./errors";
 export { newClientMessageId } from "./ids";
+export type { MembersChange, PresenceEvent } from "./members";
+export type { PendingMessage } from "./outbox";
+export type {
+  ConnectionStatus,
+  ConnectRoomsOptions,
+  RealtimeEvents,
+  RealtimeOptions,
+  RoomStart,
+  TypingNotice,
+} from "./realtime-options";
+export type { WebSocketConstructor, WebSocketLike } from "./reconnecting-socket";
+export type { RestApi } from "./rest-api";
 export { backoffDelay, parseRetryAfter, type RetryEvent, type RetryOptions } from "./retry";
+export { CLOCK_SKEW_MARGIN_MS } from "./room-feed";
 export { type ConnectOptions, RoomSubscription, type SubscriptionEvents } from "./subscription";
 export { TYPING_SHOWN_MS, TypingTracker } from "./typing";

@@ -1,12 +1,8 @@
 import type { ChatMessage, Member } from "@chat/types";
-import type { ChatClient } from "./client";
-import {
-  type ConnectionStatus,
-  RealtimeConnection,
-  type RealtimeEvents,
-  type RealtimeOptions,
-  type WebSocketConstructor,
-} from "./connection";
+import { RealtimeConnection } from "./connection";
+import type { ConnectionStatus, RealtimeEvents, RealtimeOptions } from "./realtime-options";
+import type { WebSocketConstructor } from "./reconnecting-socket";
+import type { RestApi } from "./rest-api";
 
 /** The events of a {@link RoomSubscription}: those of a {@link RealtimeConnection}, for its one room. */
 export type SubscriptionEvents = RealtimeEvents;
@@ -20,8 +16,8 @@ export interface ConnectOptions extends RealtimeOptions {
 
 /**
  * A live view of one room: a {@link RealtimeConnection} that follows just that room. On every (re)connect it
- * catches up with `history(roomId, { after: lastSeenId })`, paging while `hasMore`, while buffering pushes that
- * arrive meanwhile; it then delivers the union in id order. Messages are deduplicated by id, so a message pushed
+ * catches up with `history(roomId, { after })` from a margin (5 s) before `lastSeenId`, paging while `hasMore`,
+ * while buffering pushes that arrive meanwhile; it then delivers the union in id order. Messages are deduplicated by id, so a message pushed
  * twice, or both pushed and caught up, is delivered once. It pings to stay inside API Gateway's idle limit, renews
  * the connection before the 2-hour cap, and reconnects with jittered exponential backoff. Sends go over REST unless
  * `sendOver: "socket"`.
@@ -33,7 +29,7 @@ export class RoomSubscription {
 
   /** Use `client.connect({ roomId })`. Throws a 400 `ChatApiError` for an invalid room id, unsent. */
   constructor(
-    client: ChatClient,
+    api: RestApi,
     WebSocket: WebSocketConstructor,
     wsUrl: string,
     random: () => number,
@@ -41,7 +37,7 @@ export class RoomSubscription {
   ) {
     this.roomId = roomId;
     const room = { roomId, ...(after !== undefined && { after }), ...(backlog !== undefined && { backlog }) };
-    this.#connection = new RealtimeConnection(client, WebSocket, wsUrl, random, {
+    this.#connection = new RealtimeConnection(api, WebSocket, wsUrl, random, {
       sendOver: "rest",
       ...options,
       rooms: [room],

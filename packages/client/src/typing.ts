@@ -1,4 +1,4 @@
-import type { TypingNotice } from "./connection";
+import type { TypingNotice } from "./realtime-options";
 
 /**
  * How long to show "X is typing…" after a notice. Typists send one at most every 2 s while they type (the API
