@@ -78,6 +78,31 @@ describe("caps under concurrency", () => {
   });
 });
 
+describe("ghost connections", () => {
+  it("frees the places of connections API Gateway no longer knows before refusing a user at the cap", async () => {
+    const userId = unique("haunted");
+    const roomId = unique("haunted-room");
+    // Ten connections counted for the user that the gateway never completed (as after aborted handshakes on AWS),
+    // older than the handshake grace period.
+    const { Connection } = await import("@chat/core");
+    const ghosts = Array.from({ length: 10 }, (_, i) => `ghost-${i}-${userId}`);
+    for (const connectionId of ghosts) {
+      await Connection.connect({ connectionId, roomId, userId, username: "h", maxConnections: 10 });
+      await Connection.UserConnectionEntity.patch({ userId, connectionId })
+        .set({ connectedAt: new Date(Date.now() - 60_000).toISOString() })
+        .go();
+    }
+
+    const client = await connectClient(stack.wsUrl, { roomId, userId, username: "h" });
+
+    const counted = (await Connection.ofUser(userId)).map((c) => c.connectionId);
+    expect(counted).toHaveLength(1);
+    expect(ghosts.filter((ghost) => counted.includes(ghost))).toEqual([]);
+    expect((await Connection.inRoom(roomId)).connections).toHaveLength(1);
+    await client.close();
+  });
+});
+
 describe("presence under flapping", () => {
   it("tells a room of 6 of one join and one leave when a user flaps a subscription 30 times", async () => {
     const roomId = unique("flap");
