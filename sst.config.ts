@@ -2,10 +2,11 @@
 
 export default $config({
   async app(input) {
-    const { isProduction } = await import("./infra/config");
+    const { isProduction } = await import("./infra/stage-config");
+    const { appName } = await import("./packages/core/src/resources");
     const production = isProduction(input.stage);
     return {
-      name: "chat",
+      name: appName,
       home: "aws",
       removal: production ? "retain" : "remove",
       protect: production,

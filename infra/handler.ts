@@ -1,5 +1,5 @@
 import { type HandlerModule, postsToConnections, sstHandler } from "@chat/functions/routes";
-import type { FunctionKind, StageConfig } from "./config";
+import type { FunctionKind, StageConfig } from "./stage-config";
 
 /** What a handler may be linked to: always the table and the settings, and the WebSocket API if it posts to it. */
 export interface HandlerLinks {

@@ -1,3 +1,4 @@
+import { appName, localTableName, resourceEnvironment } from "@chat/core/resources";
 import type { BuildOptions } from "esbuild";
 
 /**
@@ -36,14 +37,14 @@ export const lambdaEnvironment = (stage: string): Record<string, string> => ({
   AWS_REGION: "us-east-1",
   AWS_ACCESS_KEY_ID: "offline",
   AWS_SECRET_ACCESS_KEY: "offline",
-  AWS_LAMBDA_FUNCTION_NAME: `chat-${stage}`,
+  AWS_LAMBDA_FUNCTION_NAME: `${appName}-${stage}`,
   AWS_EC2_METADATA_DISABLED: "true",
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
-  SST_RESOURCE_App: JSON.stringify({ name: "chat", stage }),
-  SST_RESOURCE_Table: JSON.stringify({ name: `chat-${stage}`, type: "sst.aws.Dynamo" }),
-  SST_RESOURCE_Realtime: JSON.stringify({
-    url: `wss://example.execute-api.us-east-1.amazonaws.com/${stage}`,
-    managementEndpoint: `https://example.execute-api.us-east-1.amazonaws.com/${stage}`,
-    type: "sst.aws.ApiGatewayWebSocket",
+  ...resourceEnvironment(stage, {
+    Table: { name: localTableName(stage) },
+    Realtime: {
+      url: `wss://example.execute-api.us-east-1.amazonaws.com/${stage}`,
+      managementEndpoint: `https://example.execute-api.us-east-1.amazonaws.com/${stage}`,
+    },
   }),
 });

@@ -9,7 +9,7 @@ import {
 } from "@chat/functions/routes";
 import { beforeAll, describe, expect, it } from "vitest";
 import { RETENTION } from "../../.sst/platform/src/components/aws/logging.ts";
-import { type FunctionKind, stageConfig } from "../config";
+import { type FunctionKind, stageConfig } from "../stage-config";
 import { type DeployPlan, planDeploy } from "./deploy-plan";
 import { type PlannedFunction, queries, type Statement, Types } from "./plan-queries";
 

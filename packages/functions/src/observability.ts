@@ -1,6 +1,6 @@
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import pino from "pino";
-import { config } from "./config";
+import { config } from "./runtime-config";
 
 export { MetricUnit } from "@aws-lambda-powertools/metrics";
 

@@ -1,4 +1,5 @@
 import { setupTestStorage } from "@chat/core/local-storage";
+import { resourceEnvironment } from "@chat/core/resources";
 import { startFakeManagementApi } from "./fake-management-api";
 
 export default async function setup() {
@@ -6,10 +7,8 @@ export default async function setup() {
   const managementApi = await startFakeManagementApi();
   Object.assign(process.env, {
     FAKE_MANAGEMENT_API: managementApi.endpoint,
-    SST_RESOURCE_Realtime: JSON.stringify({
-      url: "ws://127.0.0.1:1",
-      managementEndpoint: managementApi.endpoint,
-      type: "sst.aws.ApiGatewayWebSocket",
+    ...resourceEnvironment("test", {
+      Realtime: { url: "ws://127.0.0.1:1", managementEndpoint: managementApi.endpoint },
     }),
     LOG_LEVEL: process.env.LOG_LEVEL ?? "silent",
     POWERTOOLS_METRICS_DISABLED: "true",

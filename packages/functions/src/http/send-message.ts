@@ -1,10 +1,10 @@
 import * as Message from "@chat/core/message";
 import * as RateLimit from "@chat/core/rate-limit";
 import { RoomPath, SendMessageRequest, type SendMessageResponse } from "@chat/types";
-import { config } from "../config";
 import { http } from "../edge/http";
 import { assertSameUser } from "../edge/identity";
 import { MetricUnit, metrics } from "../observability";
+import { config } from "../runtime-config";
 
 export const handler = http(
   { params: RoomPath, body: SendMessageRequest },

@@ -5,12 +5,12 @@ import * as Message from "@chat/core/message";
 import * as RateLimit from "@chat/core/rate-limit";
 import { ClientFrame, ClientMessageId, RoomId, type SendFrame } from "@chat/types";
 import * as v from "valibot";
-import { config } from "../config";
 import { mapError } from "../edge/errors";
 import { parseJson, validate } from "../edge/input";
 import { type FrameRequest, frames, reply } from "../edge/socket";
 import { fanOut } from "../fan-out";
 import { MetricUnit, metrics } from "../observability";
+import { config } from "../runtime-config";
 
 // Typing notices are forwarded at most once per user per this interval.
 const TYPING_INTERVAL_MS = 2_000;
