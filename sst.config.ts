@@ -2,9 +2,10 @@
 
 export default $config({
   async app(input) {
-    const { isProduction } = await import("./infra/stage-config");
+    const { stageConfig } = await import("./infra/stage-config");
     const { appName } = await import("./packages/core/src/resources");
-    const production = isProduction(input.stage);
+    // Checked first, so that a stage missing its settings (tokens, CORS origins) fails before anything is planned.
+    const { production } = stageConfig(input.stage);
     return {
       name: appName,
       home: "aws",
