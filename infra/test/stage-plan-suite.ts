@@ -1,3 +1,4 @@
+import { Resources } from "@chat/core/resources";
 import { TableDefinition } from "@chat/core/table-definition";
 import {
   broadcaster,
@@ -191,14 +192,14 @@ export const describeStagePlan = (stage: string, expected: { corsOrigins?: strin
         const posts = (postsToConnections as readonly string[]).includes(fn.module);
         const usesTable = tableAccess[fn.module] !== null;
         expect(Object.keys(fn.build.links).sort(), fn.module).toEqual([
-          ...(posts ? ["Realtime"] : []),
-          "Settings",
-          ...(usesTable ? ["Table"] : []),
+          ...(posts ? [Resources.Realtime] : []),
+          Resources.Settings,
+          ...(usesTable ? [Resources.Table] : []),
         ]);
-        expect(fn.build.links.Settings, fn.module).toMatchObject(config.settings);
+        expect(fn.build.links[Resources.Settings], fn.module).toMatchObject(config.settings);
         // The table's own name and type (the mocks' URNs prefix the type with the stack's).
         if (usesTable) {
-          expect(fn.build.links.Table, fn.module).toEqual({
+          expect(fn.build.links[Resources.Table], fn.module).toEqual({
             name: expect.any(String),
             type: expect.stringMatching(/(^|\$)sst\.aws\.Dynamo$/),
           });

@@ -5,7 +5,7 @@ import { config } from "./runtime-config";
 export { MetricUnit } from "@aws-lambda-powertools/metrics";
 
 /** What stands in the logs where a credential was. */
-export const REDACTED = "[redacted]";
+const REDACTED = "[redacted]";
 
 // Credentials an event or an error may carry: the HTTP API's `authorization` header (payload v2 lower-cases
 // headers; WebSocket events keep the client's case) and cookies, `$connect`'s `?token=` (browsers cannot set
@@ -34,7 +34,7 @@ const holders = ["", "event.", "request.", "err.", "err.request.", "err.event."]
 const redactedPaths = holders.flatMap((holder) => credentials.map((path) => `${holder}${path}`));
 
 /** The one logger's options: JSON lines, ISO timestamps, the level by name, credentials redacted. */
-export const loggerOptions: pino.LoggerOptions = {
+const loggerOptions: pino.LoggerOptions = {
   level: config.logLevel,
   base: { service: "chat" },
   timestamp: pino.stdTimeFunctions.isoTime,
