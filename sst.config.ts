@@ -2,10 +2,12 @@
 
 export default $config({
   async app(input) {
-    const { isProduction } = await import("./infra/config");
-    const production = isProduction(input.stage);
+    const { stageConfig } = await import("./infra/stage-config");
+    const { appName } = await import("./packages/core/src/resources");
+    // Checked first, so that a stage missing its settings (tokens, CORS origins) fails before anything is planned.
+    const { production } = stageConfig(input.stage);
     return {
-      name: "chat",
+      name: appName,
       home: "aws",
       removal: production ? "retain" : "remove",
       protect: production,

@@ -1,7 +1,7 @@
 import { type HandlerModule, httpRoutes, publicHttpRoutes } from "@chat/functions/routes";
-import { stageConfig } from "./config";
 import { handlerFunction } from "./handler";
 import { settings } from "./settings";
+import { stageConfig } from "./stage-config";
 import { table } from "./storage";
 
 const config = stageConfig($app.stage);

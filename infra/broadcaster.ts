@@ -1,8 +1,8 @@
 import { broadcaster as route } from "@chat/functions/routes";
-import { stageConfig } from "./config";
 import { handlerFunction } from "./handler";
 import { realtime } from "./realtime";
 import { settings } from "./settings";
+import { stageConfig } from "./stage-config";
 import { table } from "./storage";
 
 const config = stageConfig($app.stage);

@@ -29,8 +29,12 @@ const budgetsKiB: Record<HandlerModule, number> = {
   "stream/broadcast": 880,
 };
 
-// What the handlers read at import time, as Lambda provides it through links.
-const lambdaEnv = { PATH: process.env.PATH ?? "", ...lambdaEnvironment("bundle-test") };
+// What each handler reads at import time, as Lambda provides it through its own links only: a handler that is not
+// linked to the table (or the WebSocket API) must not need it to load.
+const lambdaEnv = (module: HandlerModule) => ({
+  PATH: process.env.PATH ?? "",
+  ...lambdaEnvironment("bundle-test", module),
+});
 
 describe("the Lambda bundles, built as SST deploys them", () => {
   const bundles = new Map<HandlerModule, Bundle>();
@@ -78,7 +82,7 @@ describe("the Lambda bundles, built as SST deploys them", () => {
     const script = `const { handler } = await import(${JSON.stringify(pathToFileURL(file).href)});
 process.stdout.write(typeof handler);`;
     const result = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
-      env: lambdaEnv,
+      env: lambdaEnv(module),
       encoding: "utf8",
     });
     // On a Node.js 20 machine the SDK warns on stderr that it will need Node.js 22 (what Lambda runs): not an error.

@@ -1,7 +1,13 @@
-import { type HandlerModule, postsToConnections, sstHandler } from "@chat/functions/routes";
-import type { FunctionKind, StageConfig } from "./config";
+import {
+  type HandlerModule,
+  postsToConnections,
+  sstHandler,
+  type TableAccess,
+  tableAccess,
+} from "@chat/functions/routes";
+import type { FunctionKind, StageConfig } from "./stage-config";
 
-/** What a handler may be linked to: always the table and the settings, and the WebSocket API if it posts to it. */
+/** What a handler may be linked to: the table and the settings, and the WebSocket API if it posts to it. */
 export interface HandlerLinks {
   table: sst.aws.Dynamo;
   settings: sst.Linkable<Record<string, unknown>>;
@@ -12,10 +18,37 @@ const posts = (module: HandlerModule): boolean =>
   (postsToConnections as readonly HandlerModule[]).includes(module);
 
 /**
+ * The table as one handler is linked to it: the same `Resource.Table` (name and type, from the table's own link),
+ * but with only the actions the route table's `tableAccess` lists, on the table and, for a Query of an index, on
+ * `table/index/*` — instead of the `dynamodb:*` on the table, its indexes and its stream that linking the table
+ * itself grants.
+ */
+const scopedTable = (table: sst.aws.Dynamo, access: TableAccess) => ({
+  urn: table.urn,
+  getSSTLink: () => ({
+    properties: table.getSSTLink().properties,
+    include: [
+      sst.aws.permission({
+        actions: access.table.map((action) => `dynamodb:${action}`),
+        resources: [table.arn],
+      }),
+      ...(access.indexes.length > 0
+        ? [
+            sst.aws.permission({
+              actions: access.indexes.map((action) => `dynamodb:${action}`),
+              resources: [$interpolate`${table.arn}/index/*`],
+            }),
+          ]
+        : []),
+    ],
+  }),
+});
+
+/**
  * The Lambda function of a handler module, built the same way for every route: Node.js 22 on arm64, a minified ESM
  * bundle (the AWS SDK inside it: no SDK version drift, faster cold starts), sized by its kind. Resources reach the
- * handler only through links; linking the WebSocket API is what grants `execute-api:ManageConnections`, so only
- * the handlers listed in `postsToConnections` get it.
+ * handler only through links: the table with just the access the route table declares (none: no link), and the
+ * WebSocket API, which grants `execute-api:ManageConnections`, only for the handlers in `postsToConnections`.
  */
 export const handlerFunction = (
   config: StageConfig,
@@ -28,6 +61,7 @@ export const handlerFunction = (
     throw new Error(`${module} posts to WebSocket connections: link it to the WebSocket API`);
   }
   const { memoryMb, timeoutSeconds } = config.functions[kind];
+  const access = tableAccess[module];
   return {
     handler: sstHandler(module),
     runtime: "nodejs22.x",
@@ -36,7 +70,11 @@ export const handlerFunction = (
     timeout: `${timeoutSeconds} seconds`,
     logging: { retention: config.logRetention },
     nodejs: { format: "esm", minify: true },
-    link: [links.table, links.settings, ...(posts(module) && links.realtime ? [links.realtime] : [])],
+    link: [
+      ...(access ? [scopedTable(links.table, access)] : []),
+      links.settings,
+      ...(posts(module) && links.realtime ? [links.realtime] : []),
+    ],
     ...extra,
   };
 };

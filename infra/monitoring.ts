@@ -1,7 +1,7 @@
 import { api } from "./api";
 import { failures, subscriber } from "./broadcaster";
-import { stageConfig } from "./config";
 import { realtime } from "./realtime";
+import { stageConfig } from "./stage-config";
 
 const config = stageConfig($app.stage);
 const region = aws.getRegionOutput().region;

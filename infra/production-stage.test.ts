@@ -4,4 +4,7 @@ import { describeStagePlan } from "./test/stage-plan-suite";
 // Production requires tokens: the deployer names the identity provider (a made-up one here).
 process.env.CHAT_JWT_ISSUER = "https://auth.example.com";
 process.env.CHAT_JWT_AUDIENCE = "chat-api";
-describeStagePlan("production");
+// Production names its browser origins; the HTTP API must allow exactly those.
+const corsOrigins = ["https://chat.example.com", "https://admin.example.com"];
+process.env.CHAT_CORS_ORIGINS = corsOrigins.join(", ");
+describeStagePlan("production", { corsOrigins });

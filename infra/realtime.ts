@@ -1,7 +1,8 @@
+import { Resources } from "@chat/core/resources";
 import { type HandlerModule, socketAuthorizer, socketRoutes } from "@chat/functions/routes";
-import { stageConfig } from "./config";
 import { handlerFunction } from "./handler";
 import { settings } from "./settings";
+import { stageConfig } from "./stage-config";
 import { table } from "./storage";
 
 const config = stageConfig($app.stage);
@@ -10,7 +11,7 @@ const config = stageConfig($app.stage);
  * The WebSocket API. Its name is the `Resource.Realtime` the handlers read `managementEndpoint` from; its routes are
  * the route table's `$connect`, `$disconnect` and `$default`.
  */
-export const realtime = new sst.aws.ApiGatewayWebSocket("Realtime", {
+export const realtime = new sst.aws.ApiGatewayWebSocket(Resources.Realtime, {
   accessLog: { retention: config.logRetention },
   transform: {
     stage: {

@@ -1,3 +1,6 @@
+import { appName, localTableName, resourceEnvironment } from "@chat/core/resources";
+import { type HandlerModule, postsToConnections, tableAccess } from "@chat/functions/routes";
+import { defaultSettings } from "@chat/functions/settings";
 import type { BuildOptions } from "esbuild";
 
 /**
@@ -30,20 +33,30 @@ export const sstBundleOptions = {
 
 /**
  * What a deployed handler finds in its environment at import time (Lambda's variables and SST's links), for running
- * a bundle outside Lambda: the bundle test imports each one, the bench times the import.
+ * a bundle outside Lambda: the bundle test imports each one, the bench times the import. Given a handler module, only
+ * the links infra gives it (the table only where `tableAccess` lists some, the WebSocket API only where it posts);
+ * without one, every link.
  */
-export const lambdaEnvironment = (stage: string): Record<string, string> => ({
-  AWS_REGION: "us-east-1",
-  AWS_ACCESS_KEY_ID: "offline",
-  AWS_SECRET_ACCESS_KEY: "offline",
-  AWS_LAMBDA_FUNCTION_NAME: `chat-${stage}`,
-  AWS_EC2_METADATA_DISABLED: "true",
-  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
-  SST_RESOURCE_App: JSON.stringify({ name: "chat", stage }),
-  SST_RESOURCE_Table: JSON.stringify({ name: `chat-${stage}`, type: "sst.aws.Dynamo" }),
-  SST_RESOURCE_Realtime: JSON.stringify({
-    url: `wss://example.execute-api.us-east-1.amazonaws.com/${stage}`,
-    managementEndpoint: `https://example.execute-api.us-east-1.amazonaws.com/${stage}`,
-    type: "sst.aws.ApiGatewayWebSocket",
-  }),
-});
+export const lambdaEnvironment = (stage: string, module?: HandlerModule): Record<string, string> => {
+  const linked = (links: boolean) => module === undefined || links;
+  return {
+    AWS_REGION: "us-east-1",
+    AWS_ACCESS_KEY_ID: "offline",
+    AWS_SECRET_ACCESS_KEY: "offline",
+    AWS_LAMBDA_FUNCTION_NAME: `${appName}-${stage}`,
+    AWS_EC2_METADATA_DISABLED: "true",
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+    ...resourceEnvironment(stage, {
+      Settings: defaultSettings,
+      ...(linked(module !== undefined && tableAccess[module] !== null) && {
+        Table: { name: localTableName(stage) },
+      }),
+      ...(linked(module !== undefined && (postsToConnections as readonly string[]).includes(module)) && {
+        Realtime: {
+          url: `wss://example.execute-api.us-east-1.amazonaws.com/${stage}`,
+          managementEndpoint: `https://example.execute-api.us-east-1.amazonaws.com/${stage}`,
+        },
+      }),
+    }),
+  };
+};

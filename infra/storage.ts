@@ -1,5 +1,6 @@
+import { Resources } from "@chat/core/resources";
 import { TableDefinition } from "@chat/core/table-definition";
-import { stageConfig } from "./config";
+import { stageConfig } from "./stage-config";
 
 const config = stageConfig($app.stage);
 const { partitionKey, sortKey, globalIndexes, ttlAttribute, streamView } = TableDefinition;
@@ -17,7 +18,7 @@ const keyNames = [
  * The one table, built from the table definition the entities and the local stack use. Production keeps it:
  * deletion protection here, `removal: "retain"` and `protect` in the app config.
  */
-export const table = new sst.aws.Dynamo("Table", {
+export const table = new sst.aws.Dynamo(Resources.Table, {
   fields: Object.fromEntries(keyNames.map((name) => [name, "string" as const])),
   primaryIndex: { hashKey: partitionKey, rangeKey: sortKey },
   globalIndexes: Object.fromEntries(

@@ -2,7 +2,7 @@ import { marshall } from "@aws-sdk/util-dynamodb";
 import { Connection } from "@chat/core";
 import { ConnectionEntity } from "@chat/core/connection";
 import { tableName } from "@chat/core/dynamo";
-import { encodeFrame, postToConnection } from "@chat/functions/realtime";
+import { encodeFrame, postToConnection } from "@chat/functions/management-api";
 import { handler } from "@chat/functions/stream/broadcast";
 import type { ChatMessage } from "@chat/types";
 import type { DynamoDBStreamEvent } from "aws-lambda";

@@ -1,7 +1,8 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { storageEnvironment } from "@chat/core/local-storage";
-import { POST_CONCURRENCY } from "@chat/functions/realtime";
+import { resourceEnvironment } from "@chat/core/resources";
+import { POST_CONCURRENCY } from "@chat/functions/management-api";
 import { startHost } from "../lib/host";
 import { type BenchContext, ms, type ScenarioResult, times } from "../lib/scenario";
 import { quantile, round, summarize } from "../lib/stats";
@@ -60,10 +61,8 @@ export const run = async (context: BenchContext): Promise<ScenarioResult> => {
   const host = await startHost(
     new URL("../hosts/broadcaster.ts", import.meta.url),
     hostEnvironment(storageEnvironment(context.dynamoEndpoint, "bench-broadcaster", "bench"), {
-      SST_RESOURCE_Realtime: JSON.stringify({
-        url: "ws://127.0.0.1:1",
-        managementEndpoint: api.endpoint,
-        type: "sst.aws.ApiGatewayWebSocket",
+      ...resourceEnvironment("bench", {
+        Realtime: { url: "ws://127.0.0.1:1", managementEndpoint: api.endpoint },
       }),
     }),
   );

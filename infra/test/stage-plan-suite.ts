@@ -1,15 +1,18 @@
+import { Resources } from "@chat/core/resources";
 import { TableDefinition } from "@chat/core/table-definition";
 import {
   broadcaster,
+  type HandlerModule,
   httpRoutes,
   postsToConnections,
   publicHttpRoutes,
   socketAuthorizer,
   socketRoutes,
+  tableAccess,
 } from "@chat/functions/routes";
 import { beforeAll, describe, expect, it } from "vitest";
 import { RETENTION } from "../../.sst/platform/src/components/aws/logging.ts";
-import { type FunctionKind, stageConfig } from "../config";
+import { type FunctionKind, stageConfig } from "../stage-config";
 import { type DeployPlan, planDeploy } from "./deploy-plan";
 import { type PlannedFunction, queries, type Statement, Types } from "./plan-queries";
 
@@ -31,11 +34,62 @@ const kindOf = (module: string): FunctionKind =>
 const allows = (statements: Statement[], action: string) =>
   statements.filter((statement) => statement.effect === "Allow" && statement.actions.includes(action));
 
+type DynamoGrants = { table: string[]; index: string[]; stream: string[] };
+
+/**
+ * What each function may do to the table, its indexes (`table/index/*`) and its stream, spelled out: the review of
+ * a change to a handler's access happens here. Transactions need their items' actions (`PutItem`...), nothing else.
+ */
+const expectedDynamoGrants: Record<HandlerModule, Partial<DynamoGrants>> = {
+  "http/health": {},
+  "http/openapi": {},
+  "http/not-found": {},
+  "ws/authorize": {},
+  "http/list-rooms": { table: ["Query", "UpdateItem"] },
+  "http/send-message": { table: ["GetItem", "PutItem", "UpdateItem"] },
+  "http/get-messages": { table: ["Query"] },
+  "http/list-members": { table: ["Query"] },
+  "ws/connect": { table: ["DeleteItem", "GetItem", "PutItem", "Query", "UpdateItem"], index: ["Query"] },
+  "ws/disconnect": { table: ["DeleteItem", "GetItem", "Query", "UpdateItem"], index: ["Query"] },
+  "ws/default": { table: ["DeleteItem", "GetItem", "PutItem", "Query", "UpdateItem"], index: ["Query"] },
+  "stream/broadcast": {
+    table: ["DeleteItem", "GetItem", "Query", "UpdateItem"],
+    index: ["Query"],
+    stream: ["DescribeStream", "GetRecords", "GetShardIterator", "ListStreams"],
+  },
+};
+
+/** A function's DynamoDB actions (without the `dynamodb:` prefix), by what they apply to. */
+const dynamoGrants = (statements: Statement[]): DynamoGrants => {
+  const grants: Record<keyof DynamoGrants, Set<string>> = {
+    table: new Set(),
+    index: new Set(),
+    stream: new Set(),
+  };
+  for (const statement of statements.filter((s) => s.effect === "Allow")) {
+    for (const action of statement.actions.filter((a) => a.startsWith("dynamodb:"))) {
+      for (const resource of statement.resources) {
+        const on = resource.includes("/stream/")
+          ? "stream"
+          : resource.endsWith("/index/*")
+            ? "index"
+            : "table";
+        grants[on].add(action.slice("dynamodb:".length));
+      }
+    }
+  }
+  return {
+    table: [...grants.table].sort(),
+    index: [...grants.index].sort(),
+    stream: [...grants.stream].sort(),
+  };
+};
+
 /**
  * Runs the app's config for `stage` under Pulumi's mocks once, then checks what it would deploy against the route
  * table, the table definition and the stage's configuration.
  */
-export const describeStagePlan = (stage: string) =>
+export const describeStagePlan = (stage: string, expected: { corsOrigins?: string[] } = {}) =>
   describe(`deploying the "${stage}" stage`, () => {
     const config = stageConfig(stage);
     let plan: DeployPlan;
@@ -133,14 +187,46 @@ export const describeStagePlan = (stage: string) =>
       }
     });
 
-    it("links every handler to the table and settings, and only the handlers that post to the WebSocket API", () => {
+    it("links the settings to every handler, the table to those that use it, the WebSocket API to those that post", () => {
       for (const fn of q.functions) {
         const posts = (postsToConnections as readonly string[]).includes(fn.module);
-        expect(Object.keys(fn.build.links).sort(), fn.module).toEqual(
-          posts ? ["Realtime", "Settings", "Table"] : ["Settings", "Table"],
-        );
-        expect(fn.build.links.Settings, fn.module).toMatchObject(config.settings);
-        expect(allows(fn.statements, "dynamodb:*"), fn.module).toHaveLength(1);
+        const usesTable = tableAccess[fn.module] !== null;
+        expect(Object.keys(fn.build.links).sort(), fn.module).toEqual([
+          ...(posts ? [Resources.Realtime] : []),
+          Resources.Settings,
+          ...(usesTable ? [Resources.Table] : []),
+        ]);
+        expect(fn.build.links[Resources.Settings], fn.module).toMatchObject(config.settings);
+        // The table's own name and type (the mocks' URNs prefix the type with the stack's).
+        if (usesTable) {
+          expect(fn.build.links[Resources.Table], fn.module).toEqual({
+            name: expect.any(String),
+            type: expect.stringMatching(/(^|\$)sst\.aws\.Dynamo$/),
+          });
+        }
+      }
+    });
+
+    it("grants each function exactly the DynamoDB actions it uses, and none to those that never touch the table", () => {
+      const table = q.one(Types.table);
+      const granted = Object.fromEntries(q.functions.map((fn) => [fn.module, dynamoGrants(fn.statements)]));
+      expect(granted).toEqual(
+        Object.fromEntries(
+          Object.entries(expectedDynamoGrants)
+            // The token check on `$connect` exists only where tokens are required.
+            .filter(([module]) => module !== socketAuthorizer || config.settings.auth.mode === "jwt")
+            .map(([module, grants]) => [module, { table: [], index: [], stream: [], ...grants }]),
+        ),
+      );
+      for (const fn of q.functions) {
+        const resources = fn.statements
+          .filter((statement) => statement.actions.some((action) => action.startsWith("dynamodb:")))
+          .flatMap((statement) => statement.resources);
+        for (const resource of resources) {
+          // The table itself, its indexes, its stream: never a wildcard over everything under the table.
+          expect(resource, fn.module).toMatch(/^arn:aws:dynamodb:[^*]+(\/index\/\*|\/stream\/[^*]+)?$/);
+          expect(resource, fn.module).toContain(table.name);
+        }
       }
     });
 
@@ -272,7 +358,8 @@ export const describeStagePlan = (stage: string) =>
         allowOrigins: string[];
         allowMethods: string[];
       };
-      expect(cors.allowOrigins).toEqual(config.corsAllowOrigins);
+      expect(cors.allowOrigins).toEqual(expected.corsOrigins ?? config.corsAllowOrigins);
+      if (config.production) expect(cors.allowOrigins).not.toContain("*");
       const methods = new Set(
         Object.keys(httpRoutes)
           .filter((route) => route !== "$default")

@@ -1,5 +1,6 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { startDynamoDbLocal } from "@chat/dynamodb-local";
+import { resourceEnvironment } from "./resources";
 import { ensureTable } from "./table";
 
 /** The environment that points the AWS SDK and SST's `Resource` at a local DynamoDB and table. */
@@ -14,8 +15,7 @@ export const storageEnvironment = (
   AWS_ENDPOINT_URL_DYNAMODB: endpoint,
   AWS_ENDPOINT_URL_DYNAMODB_STREAMS: endpoint,
   AWS_EC2_METADATA_DISABLED: "true",
-  SST_RESOURCE_App: JSON.stringify({ name: "chat", stage }),
-  SST_RESOURCE_Table: JSON.stringify({ name: tableName, type: "sst.aws.Dynamo" }),
+  ...resourceEnvironment(stage, { Table: { name: tableName } }),
 });
 
 /**

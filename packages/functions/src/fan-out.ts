@@ -3,8 +3,8 @@ import * as Connection from "@chat/core/connection";
 import * as Presence from "@chat/core/presence";
 import type { ServerFrame } from "@chat/types";
 import pLimit from "p-limit";
+import { encodeFrame, POST_CONCURRENCY, postToConnection } from "./management-api";
 import type { Logger } from "./observability";
-import { encodeFrame, POST_CONCURRENCY, postToConnection } from "./realtime";
 
 /**
  * Typing and presence notices are sent in rooms of up to this many subscribed connections (PubNub's "announce max"

@@ -1,8 +1,8 @@
 import { GetConnectionCommand, GoneException } from "@aws-sdk/client-apigatewaymanagementapi";
 import * as Connection from "@chat/core/connection";
 import { HANDSHAKE_GRACE_MS, prune } from "./fan-out";
+import { managementApi } from "./management-api";
 import type { Logger } from "./observability";
-import { managementApi } from "./realtime";
 
 /**
  * Frees the places of a user's connections that API Gateway no longer knows (a handshake aborted after `$connect`,

@@ -52,5 +52,61 @@ export const postsToConnections = [
   "stream/broadcast",
 ] as const satisfies readonly HandlerModule[];
 
+/**
+ * A DynamoDB IAM action on the table. A transaction needs no action of its own: IAM authorises each of its items
+ * as the single-item call (a transactional put is `PutItem`, an update `UpdateItem`, a condition check
+ * `ConditionCheckItem`).
+ */
+export type TableAction =
+  | "GetItem"
+  | "Query"
+  | "PutItem"
+  | "UpdateItem"
+  | "DeleteItem"
+  | "ConditionCheckItem"
+  | "BatchGetItem"
+  | "BatchWriteItem";
+
+/** What a handler may do to the table: actions on its items, and on its global indexes (only a Query reads one). */
+export interface TableAccess {
+  table: readonly TableAction[];
+  indexes: readonly "Query"[];
+}
+
+// The prune of a connection API Gateway reports gone (`Connection.disconnect`: Query, GetItem, UpdateItem,
+// DeleteItem) can happen in every handler that fans out; fanning out reads the room index (`Connection.inRoom`).
+const fansOut = { table: ["Query", "GetItem", "UpdateItem", "DeleteItem"], indexes: ["Query"] } as const;
+
+/**
+ * What each handler does to the table, from the core calls it makes (ElectroDB: `get` is GetItem, `query` Query,
+ * `create` a conditional PutItem, `put` PutItem, `update`/`upsert` UpdateItem, `delete` DeleteItem,
+ * `transaction.write` the items' own actions). Infra grants exactly this to each function and nothing to a null
+ * entry, which is not linked to the table at all; the broadcaster's stream read comes with its subscription.
+ */
+export const tableAccess: { readonly [Module in HandlerModule]: TableAccess | null } = {
+  "http/health": null,
+  "http/openapi": null,
+  "http/not-found": null,
+  "ws/authorize": null,
+  // Room.list; Room.ensure creates `general` (upsert).
+  "http/list-rooms": { table: ["Query", "UpdateItem"], indexes: [] },
+  // RateLimit.hit (UpdateItem); Message.send: create or a transaction of puts and a room upsert, GetItem on replay.
+  "http/send-message": { table: ["GetItem", "PutItem", "UpdateItem"], indexes: [] },
+  // Message.list.
+  "http/get-messages": { table: ["Query"], indexes: [] },
+  // Presence.list.
+  "http/list-members": { table: ["Query"], indexes: [] },
+  // Connection.connect (a transaction: the user's counter, session, user and room rows), Presence.arrive; at the
+  // cap, Connection.ofUser/recount and pruning the gone connections; presence.
+  "ws/connect": { table: [...fansOut.table, "PutItem"], indexes: fansOut.indexes },
+  // Connection.disconnect (a transaction releasing the user's counter), Presence.settle; presence.
+  "ws/disconnect": fansOut,
+  // RateLimit.hit/throttle, Connection.session/subscribe/unsubscribe (transactions with the session's room
+  // counter)/isSubscribed, Message.send; presence, typing.
+  "ws/default": { table: [...fansOut.table, "PutItem"], indexes: fansOut.indexes },
+  // Connection.inRoom per message; prunes gone connections.
+  "stream/broadcast": fansOut,
+};
+
 /** The handler as SST names it: a path from the repository root, then the export. */
 export const sstHandler = (module: HandlerModule): string => `packages/functions/src/${module}.handler`;

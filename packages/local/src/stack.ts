@@ -2,6 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { storageEnvironment } from "@chat/core/local-storage";
+import { resourceEnvironment } from "@chat/core/resources";
 import { ensureTable } from "@chat/core/table";
 import { startDynamoDbLocal } from "@chat/dynamodb-local";
 import { defaultSettings, type Settings } from "@chat/functions/settings";
@@ -87,12 +88,10 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       ...storageEnvironment(dynamoEndpoint, tableName, stage),
       // EMF lines are for CloudWatch; locally they would drown the logs unless asked for.
       POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? "true",
-      SST_RESOURCE_Realtime: JSON.stringify({
-        url: `ws://127.0.0.1:${ws.port}`,
-        managementEndpoint: `http://127.0.0.1:${ws.port}`,
-        type: "sst.aws.ApiGatewayWebSocket",
+      ...resourceEnvironment(stage, {
+        Realtime: { url: `ws://127.0.0.1:${ws.port}`, managementEndpoint: `http://127.0.0.1:${ws.port}` },
+        Settings: settings,
       }),
-      SST_RESOURCE_Settings: JSON.stringify({ ...settings, type: "sst.sst.Linkable" }),
     });
     const client = new DynamoDBClient({ endpoint: dynamoEndpoint });
     await ensureTable(client, tableName);

@@ -1,5 +1,5 @@
 import { AppError } from "@chat/core/error";
-import { config } from "../config";
+import { config } from "../runtime-config";
 
 /** Who is calling, as proven by a token. */
 export interface Identity {

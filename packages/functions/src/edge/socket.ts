@@ -1,8 +1,8 @@
 import { GoneException } from "@aws-sdk/client-apigatewaymanagementapi";
 import type { ErrorResponse } from "@chat/types";
 import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from "aws-lambda";
+import { encodeFrame, postToConnection } from "../management-api";
 import { flushMetrics, type Logger, logger } from "../observability";
-import { encodeFrame, postToConnection } from "../realtime";
 import { mapError } from "./errors";
 
 export type SocketEvent = APIGatewayProxyWebsocketEventV2;

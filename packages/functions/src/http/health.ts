@@ -1,6 +1,6 @@
 import type { HealthResponse } from "@chat/types";
-import { config } from "../config";
 import { http } from "../edge/http";
+import { config } from "../runtime-config";
 
 export const handler = http({}, async () => ({
   status: 200,

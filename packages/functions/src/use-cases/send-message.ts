@@ -1,7 +1,7 @@
 import * as Message from "@chat/core/message";
 import * as RateLimit from "@chat/core/rate-limit";
-import { config } from "../config";
 import { type Logger, MetricUnit, metrics } from "../observability";
+import { config } from "../runtime-config";
 
 /**
  * Sending a message, whichever edge it came through (REST or the socket): the sender's rate limit, the store

@@ -1,7 +1,7 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from "aws-lambda";
 import { createRemoteJWKSet, jwtVerify } from "jose";
-import { config } from "../config";
 import { logger } from "../observability";
+import { config } from "../runtime-config";
 
 // Keys are fetched once per container and cached by jose (refetched when a token names an unknown key).
 let keys: ReturnType<typeof createRemoteJWKSet> | undefined;

@@ -1,13 +1,13 @@
 import * as Connection from "@chat/core/connection";
 import { AppError } from "@chat/core/error";
 import { ConnectQuery } from "@chat/types";
-import { config } from "../config";
 import { assertSameUser, socketIdentity } from "../edge/identity";
 import { validate } from "../edge/input";
 import { socket } from "../edge/socket";
 import { fanOut } from "../fan-out";
 import { pruneGhosts } from "../ghosts";
 import { MetricUnit, metrics } from "../observability";
+import { config } from "../runtime-config";
 
 export const handler = socket(async ({ event, connectionId, log }) => {
   const identity = socketIdentity(event.requestContext);

@@ -3,10 +3,10 @@ import { AppError } from "@chat/core/error";
 import * as RateLimit from "@chat/core/rate-limit";
 import { ClientFrame, ClientMessageId, RoomId, type SendFrame } from "@chat/types";
 import * as v from "valibot";
-import { config } from "../config";
 import { parseJson, validate } from "../edge/input";
 import { type FrameCorrelation, type FrameRequest, frames, reply } from "../edge/socket";
 import { announceDepartures, fanOut } from "../fan-out";
+import { config } from "../runtime-config";
 import { sendMessage } from "../use-cases/send-message";
 
 // Typing notices are forwarded at most once per user per this interval.

@@ -1,8 +1,8 @@
 import * as Connection from "@chat/core/connection";
-import { config } from "../config";
 import { socket } from "../edge/socket";
 import { announceDepartures } from "../fan-out";
 import { MetricUnit, metrics } from "../observability";
+import { config } from "../runtime-config";
 
 export const handler = socket(async ({ connectionId, log }) => {
   const departures = await Connection.disconnect(connectionId);

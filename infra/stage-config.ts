@@ -50,7 +50,7 @@ export interface StageConfig {
   production: boolean;
   /** What the handlers are told through the `Settings` resource: auth mode and limits. */
   settings: Settings;
-  /** Origins allowed to call the HTTP API from a browser. */
+  /** Origins allowed to call the HTTP API from a browser (`CHAT_CORS_ORIGINS`; never `*` on production). */
   corsAllowOrigins: readonly string[];
   httpThrottle: Throttle;
   socketThrottle: Throttle;
@@ -105,9 +105,52 @@ const authFor = (stage: string, production: boolean): AuthSettings => {
   return mode === "jwt" ? jwtFromEnvironment(stage) : { mode: "none" };
 };
 
-const developmentConfig: Omit<StageConfig, "settings"> = {
+/**
+ * The browser origins allowed to call a stage's HTTP API, from the deployer's environment: `CHAT_CORS_ORIGINS`, a
+ * comma-separated list of origins (`https://chat.example.com`). Other stages default to `*`; a production stage
+ * must name its origins, each on https, and `*` is refused there: any page on the web could call the API with a
+ * user's token.
+ */
+const corsOriginsFor = (stage: string, production: boolean): readonly string[] => {
+  const listed = (process.env.CHAT_CORS_ORIGINS ?? "")
+    .split(",")
+    .map((origin) => origin.trim())
+    .filter(Boolean);
+  if (listed.length === 0) {
+    if (!production) return ["*"];
+    throw new Error(
+      `Stage "${stage}" is a production stage: set CHAT_CORS_ORIGINS to the web client's origin(s), ` +
+        "comma-separated (e.g. CHAT_CORS_ORIGINS=https://chat.example.com).",
+    );
+  }
+  for (const origin of listed) {
+    if (origin === "*") {
+      if (!production) continue;
+      throw new Error(
+        `CHAT_CORS_ORIGINS: "*" is refused on production stage "${stage}": list the web client's origin(s) instead.`,
+      );
+    }
+    if (!isOrigin(origin)) {
+      throw new Error(`CHAT_CORS_ORIGINS: "${origin}" is not an origin (scheme://host[:port], no path).`);
+    }
+    if (production && !origin.startsWith("https://")) {
+      throw new Error(`CHAT_CORS_ORIGINS: "${origin}" must use https on production stage "${stage}".`);
+    }
+  }
+  return listed;
+};
+
+const isOrigin = (value: string): boolean => {
+  try {
+    const url = new URL(value);
+    return (url.protocol === "https:" || url.protocol === "http:") && url.origin === value;
+  } catch {
+    return false;
+  }
+};
+
+const developmentConfig: Omit<StageConfig, "settings" | "corsAllowOrigins"> = {
   production: false,
-  corsAllowOrigins: ["*"],
   httpThrottle: { rateLimit: 50, burstLimit: 100 },
   socketThrottle: { rateLimit: 50, burstLimit: 100 },
   logRetention: "1 week",
@@ -116,10 +159,8 @@ const developmentConfig: Omit<StageConfig, "settings"> = {
   alarms: { broadcastFailurePercent: 10, iteratorAgeMs: 300_000, http5xxCount: 20, evaluationPeriods: 3 },
 };
 
-const productionConfig: Omit<StageConfig, "settings"> = {
+const productionConfig: Omit<StageConfig, "settings" | "corsAllowOrigins"> = {
   production: true,
-  // Replace with the web client's origin(s) before the first production deploy.
-  corsAllowOrigins: ["*"],
   httpThrottle: { rateLimit: 500, burstLimit: 1000 },
   socketThrottle: { rateLimit: 500, burstLimit: 1000 },
   logRetention: "3 months",
@@ -132,5 +173,9 @@ const productionConfig: Omit<StageConfig, "settings"> = {
 export const stageConfig = (stage: string): StageConfig => {
   const production = isProduction(stage);
   const config = production ? productionConfig : developmentConfig;
-  return { ...config, settings: { ...defaultSettings, auth: authFor(stage, production) } };
+  return {
+    ...config,
+    settings: { ...defaultSettings, auth: authFor(stage, production) },
+    corsAllowOrigins: corsOriginsFor(stage, production),
+  };
 };

@@ -1,7 +1,12 @@
+import { type ResourceName, Resources } from "@chat/core/resources";
 import { Resource } from "sst/resource";
 import * as v from "valibot";
 import pkg from "../package.json" with { type: "json" };
 import { defaultSettings, Settings } from "./settings";
+
+// `@chat/core/resources` names the resources infra creates; SST types `Resource` from what infra created
+// (sst-env.d.ts). A name changed on one side only fails here, at type-check time, not in a handler at run time.
+Resources satisfies { readonly [Name in ResourceName]: keyof typeof Resource };
 
 let settings: Settings | undefined;
 

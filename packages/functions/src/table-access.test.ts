@@ -1,0 +1,224 @@
+import { GetCommand } from "@aws-sdk/lib-dynamodb";
+import { marshall } from "@aws-sdk/util-dynamodb";
+import { Connection, Message } from "@chat/core";
+import { client, documentClient } from "@chat/core/dynamo";
+import type { DynamoDBRecord } from "aws-lambda";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { httpEvent, socketEvent, uniqueId } from "../test/events";
+import { type HandlerModule, type TableAccess, tableAccess } from "./routes";
+
+/**
+ * The IAM grants come from `tableAccess` (infra gives each function exactly those): here every handler runs against
+ * DynamoDB Local, with the calls it makes recorded at the DynamoDB client, and must stay within its declaration, or
+ * it would meet AccessDenied on AWS. IAM itself cannot run here; the calls are the real ones.
+ */
+
+type Used = { table: Set<string>; indexes: Set<string> };
+let recording: Used | null = null;
+
+// A transaction is authorised item by item (PutItem, UpdateItem...), as IAM does.
+const transactionItem: Record<string, string> = {
+  Put: "PutItem",
+  Update: "UpdateItem",
+  Delete: "DeleteItem",
+  ConditionCheck: "ConditionCheckItem",
+  Get: "GetItem",
+};
+
+const record = (commandName: string, input: Record<string, unknown>) => {
+  if (!recording) return;
+  const action = commandName.replace(/Command$/, "");
+  if (action === "TransactWriteItems" || action === "TransactGetItems") {
+    for (const item of input.TransactItems as Record<string, unknown>[]) {
+      for (const kind of Object.keys(item)) recording.table.add(transactionItem[kind] ?? kind);
+    }
+  } else if (input.IndexName !== undefined) {
+    recording.indexes.add(action);
+  } else {
+    recording.table.add(action);
+  }
+};
+
+beforeAll(() => {
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      record(String(context.commandName), args.input as Record<string, unknown>);
+      return next(args);
+    },
+    { step: "initialize", name: "recordTableAccess" },
+  );
+});
+
+afterAll(() => {
+  client.middlewareStack.remove("recordTableAccess");
+});
+
+/** The DynamoDB actions `act` makes, by what they apply to. */
+const actionsOf = async (act: () => Promise<unknown>): Promise<Used> => {
+  recording = { table: new Set(), indexes: new Set() };
+  try {
+    await act();
+    return recording;
+  } finally {
+    recording = null;
+  }
+};
+
+const sorted = (actions: Iterable<string>) => [...actions].sort();
+
+type Handler = (event: never) => Promise<unknown>;
+const handlerOf = async (module: HandlerModule): Promise<Handler> =>
+  ((await import(`./${module}.ts`)) as { handler: Handler }).handler;
+
+/** A connection another user left without `$disconnect` a minute ago: API Gateway now reports it gone. */
+const goneConnection = (roomId: string) =>
+  Connection.ConnectionEntity.put({
+    connectionId: uniqueId("gone"),
+    roomId,
+    userId: uniqueId("user"),
+    username: "ghost",
+    connectedAt: new Date(Date.now() - 60_000).toISOString(),
+    expiresAt: Math.floor(Date.now() / 1000) + 3600,
+  }).go();
+
+const connectQuery = (roomId: string, userId: string) => ({
+  query: { roomId: [roomId], userId: [userId], username: [userId] },
+});
+
+/** A stream record of a message really stored in DynamoDB Local, as the event source mapping delivers it. */
+const insertRecord = async (roomId: string): Promise<DynamoDBRecord> => {
+  const { message } = await Message.send({ roomId, userId: "u1", username: "alice", text: "hello" });
+  const { Item } = await documentClient.send(
+    new GetCommand(Message.MessageEntity.get({ roomId, id: message.id }).params()),
+  );
+  return {
+    eventID: uniqueId("event"),
+    eventName: "INSERT",
+    eventSource: "aws:dynamodb",
+    dynamodb: { NewImage: marshall(Item ?? {}) as never, SequenceNumber: "1", StreamViewType: "NEW_IMAGE" },
+  };
+};
+
+/**
+ * What each handler is made to do: every path that reaches storage (the first and a repeated send, presence to a
+ * room holding a gone connection, which prunes it...). Prepared outside the recording, run inside it.
+ */
+const scenarios: Record<HandlerModule, (handler: Handler) => Promise<() => Promise<unknown>>> = {
+  "http/health": async (handler) => () =>
+    handler(httpEvent({ routeKey: "GET /health", path: "/health" }) as never),
+  "http/openapi": async (handler) => () =>
+    handler(httpEvent({ routeKey: "GET /openapi.json", path: "/openapi.json" }) as never),
+  "http/not-found": async (handler) => () =>
+    handler(httpEvent({ routeKey: "$default", path: "/nope" }) as never),
+  "ws/authorize": async (handler) => () =>
+    handler({ methodArn: "arn:aws:execute-api:us-east-1:1:ws/test/$connect", requestContext: {} } as never),
+  "http/list-rooms": async (handler) => () =>
+    handler(httpEvent({ routeKey: "GET /rooms", path: "/rooms" }) as never),
+  "http/send-message": async (handler) => {
+    const [roomId, userId] = [uniqueId("room"), uniqueId("u")];
+    const send = (clientMessageId?: string) =>
+      handler(
+        httpEvent({
+          routeKey: "POST /rooms/{roomId}/messages",
+          path: `/rooms/${roomId}/messages`,
+          pathParameters: { roomId },
+          body: JSON.stringify({ userId, username: "alice", text: "hi", clientMessageId }),
+        }) as never,
+      );
+    return async () => {
+      // A new room and an idempotency key (a transaction), its replay, then a plain send to a known room.
+      expect(await send("c-1")).toMatchObject({ statusCode: 201 });
+      expect(await send("c-1")).toMatchObject({ statusCode: 200 });
+      expect(await send()).toMatchObject({ statusCode: 201 });
+    };
+  },
+  "http/get-messages": async (handler) => () =>
+    handler(
+      httpEvent({
+        routeKey: "GET /rooms/{roomId}/messages",
+        path: "/rooms/general/messages",
+        pathParameters: { roomId: "general" },
+      }) as never,
+    ),
+  "http/list-members": async (handler) => () =>
+    handler(
+      httpEvent({
+        routeKey: "GET /rooms/{roomId}/members",
+        path: "/rooms/general/members",
+        pathParameters: { roomId: "general" },
+      }) as never,
+    ),
+  "ws/connect": async (handler) => {
+    const roomId = uniqueId("room");
+    await goneConnection(roomId);
+    return () =>
+      handler(socketEvent("$connect", uniqueId("conn"), connectQuery(roomId, uniqueId("u"))) as never);
+  },
+  "ws/disconnect": async (handler) => {
+    const roomId = uniqueId("room");
+    const connectionId = uniqueId("conn");
+    await Connection.connect({
+      connectionId,
+      roomId,
+      userId: uniqueId("u"),
+      username: "alice",
+      maxConnections: 10,
+    });
+    await goneConnection(roomId);
+    return () => handler(socketEvent("$disconnect", connectionId) as never);
+  },
+  "ws/default": async (handler) => {
+    const [roomId, otherRoom] = [uniqueId("room"), uniqueId("room")];
+    const connectionId = uniqueId("conn");
+    await Connection.connect({
+      connectionId,
+      roomId,
+      userId: uniqueId("u"),
+      username: "alice",
+      maxConnections: 10,
+    });
+    await goneConnection(otherRoom);
+    const frame = (body: object) =>
+      handler(socketEvent("$default", connectionId, { body: JSON.stringify(body) }) as never);
+    return async () => {
+      await frame({ type: "ping" });
+      await frame({ type: "send", roomId, text: "hi", clientMessageId: "c-1" });
+      await frame({ type: "send", roomId, text: "hi", clientMessageId: "c-1" });
+      await frame({ type: "subscribe", roomId: otherRoom });
+      await frame({ type: "typing", roomId: otherRoom });
+      await frame({ type: "unsubscribe", roomId: otherRoom });
+    };
+  },
+  "stream/broadcast": async (handler) => {
+    const roomId = uniqueId("room");
+    await goneConnection(roomId);
+    const record = await insertRecord(roomId);
+    return () => handler({ Records: [record] } as never);
+  },
+};
+
+const declared = (access: TableAccess | null) => ({
+  table: sorted(access?.table ?? []),
+  indexes: sorted(access?.indexes ?? []),
+});
+
+describe("each handler's table access, run against DynamoDB Local", () => {
+  it.each(Object.keys(scenarios) as HandlerModule[])(
+    "%s makes only the DynamoDB calls the route table grants it, and needs every one",
+    async (module) => {
+      const act = await scenarios[module](await handlerOf(module));
+
+      const used = await actionsOf(act);
+
+      const grant = declared(tableAccess[module]);
+      // Within its grant: nothing would be denied on AWS.
+      const denied = {
+        table: sorted(used.table).filter((action) => !grant.table.includes(action)),
+        indexes: sorted(used.indexes).filter((action) => !grant.indexes.includes(action)),
+      };
+      expect(denied, `${module} would be denied`).toEqual({ table: [], indexes: [] });
+      // And no wider: every granted action is one these paths take.
+      expect({ table: sorted(used.table), indexes: sorted(used.indexes) }, module).toEqual(grant);
+    },
+  );
+});
