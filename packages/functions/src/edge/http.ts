@@ -5,6 +5,7 @@ import { publicHttpRoutes } from "../routes";
 import { mapError } from "./errors";
 import { httpIdentity, type Identity } from "./identity";
 import { parseJson, parseQuery, validate } from "./input";
+import { securityHeaders } from "./security-headers";
 
 export type HttpEvent = APIGatewayProxyEventV2;
 export type HttpResult = APIGatewayProxyStructuredResultV2;
@@ -35,16 +36,6 @@ export interface HttpReply<T> {
   status: number;
   body: T;
 }
-
-// A JSON API: nothing in a response is meant to be rendered, framed, cached or sent along as a referrer.
-const securityHeaders = {
-  "cache-control": "no-store",
-  "content-security-policy": "default-src 'none'; frame-ancestors 'none'",
-  "referrer-policy": "no-referrer",
-  "strict-transport-security": "max-age=31536000; includeSubDomains",
-  "x-content-type-options": "nosniff",
-  "x-frame-options": "DENY",
-};
 
 const headers = (requestId: string, retryAfter: number | undefined) => ({
   "content-type": "application/json; charset=utf-8",
