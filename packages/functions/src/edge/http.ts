@@ -1,4 +1,6 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import { AppError } from "@chat/core/error";
+import { Limits } from "@chat/types";
 import type * as v from "valibot";
 import { flushMetrics, type Logger, logger } from "../observability";
 import { publicHttpRoutes } from "../routes";
@@ -37,6 +39,17 @@ export interface HttpReply<T> {
   body: T;
 }
 
+// Four base64 characters carry three bytes: a base64 body longer than this cannot fit the limit once decoded.
+const MAX_BASE64_BODY_LENGTH = Math.ceil(Limits.maxBodyBytes / 3) * 4;
+
+/** The body, refused from its encoded length before anything decodes it. */
+const sizedBody = (event: HttpEvent): string | undefined => {
+  if (event.isBase64Encoded && (event.body?.length ?? 0) > MAX_BASE64_BODY_LENGTH) {
+    throw new AppError("payload_too_large", `Body must be at most ${Limits.maxBodyBytes} bytes`);
+  }
+  return event.body;
+};
+
 const headers = (requestId: string, retryAfter: number | undefined) => ({
   "content-type": "application/json; charset=utf-8",
   ...securityHeaders,
@@ -62,7 +75,7 @@ export const http =
           : httpIdentity(event.requestContext),
         params: schemas.params && validate(schemas.params, event.pathParameters ?? {}, "path"),
         query: schemas.query && validate(schemas.query, parseQuery(event.rawQueryString), "query"),
-        body: schemas.body && validate(schemas.body, parseJson(event.body, event.isBase64Encoded), "body"),
+        body: schemas.body && validate(schemas.body, parseJson(sizedBody(event), event.isBase64Encoded), "body"),
         method: event.requestContext.http.method,
         path: event.rawPath,
         requestId,
