@@ -12,9 +12,10 @@ const contentSecurityPolicy = (env: Record<string, string>): Plugin => {
     name: "chat-content-security-policy",
     apply: "build",
     transformIndexHtml: (html) => {
-      if (!html.includes("connect-src 'self';")) throw new Error("index.html has no connect-src 'self' to extend");
+      if (!html.includes("connect-src 'self';"))
+        throw new Error("index.html has no connect-src 'self' to extend");
       return html
-        .replace("connect-src 'self';", ["connect-src 'self'", ...new Set(origins)].join(" ") + ";")
+        .replace("connect-src 'self';", `${["connect-src 'self'", ...new Set(origins)].join(" ")};`)
         .replace("style-src 'self' 'unsafe-inline';", "style-src 'self';");
     },
   };

@@ -178,7 +178,12 @@ function run(command: string, args: string[]): Promise<boolean> {
   });
 }
 
-async function launch(jarDir: string, launcher: Launcher, port: number, dbArgs: string[]): Promise<DynamoDbLocal> {
+async function launch(
+  jarDir: string,
+  launcher: Launcher,
+  port: number,
+  dbArgs: string[],
+): Promise<DynamoDbLocal> {
   const libDir = join(jarDir, "DynamoDBLocal_lib");
   const classpath = [...("classDir" in launcher ? [launcher.classDir] : []), ...serverClasspath(jarDir)];
   const args = [

@@ -10,7 +10,9 @@ const PositiveInteger = v.pipe(v.number(), v.integer(), v.minValue(1));
 export const isTrustedKeyUrl = (url: string): boolean => {
   if (!URL.canParse(url)) return false;
   const { protocol, hostname } = new URL(url);
-  return protocol === "https:" || (protocol === "http:" && ["127.0.0.1", "localhost", "[::1]"].includes(hostname));
+  return (
+    protocol === "https:" || (protocol === "http:" && ["127.0.0.1", "localhost", "[::1]"].includes(hostname))
+  );
 };
 
 /**

@@ -29,7 +29,10 @@ export const createTokenVerifier = ({ issuer, audience }: { issuer: string; audi
   let keys: Promise<JWTVerifyGetKey> | undefined;
   const discoverKeys = async (): Promise<JWTVerifyGetKey> => {
     const url = `${issuer.replace(/\/$/, "")}/.well-known/openid-configuration`;
-    const response = await fetch(url, { redirect: "error", signal: AbortSignal.timeout(DISCOVERY_TIMEOUT_MS) });
+    const response = await fetch(url, {
+      redirect: "error",
+      signal: AbortSignal.timeout(DISCOVERY_TIMEOUT_MS),
+    });
     if (!response.ok) throw new Error(`${url} answered ${response.status}`);
     const document = v.parse(DiscoveryDocument, await response.json());
     if (document.issuer !== issuer) throw new Error(`${url} names another issuer: ${document.issuer}`);

@@ -50,7 +50,9 @@ const Lifetime = v.pipe(
       v.pipe(
         v.string(),
         v.regex(/^\d{1,6}[smh]$/),
-        v.transform((text) => Number(text.slice(0, -1)) * unitSeconds[text.at(-1) as keyof typeof unitSeconds]),
+        v.transform(
+          (text) => Number(text.slice(0, -1)) * unitSeconds[text.at(-1) as keyof typeof unitSeconds],
+        ),
       ),
     ],
     lifetimeMessage,

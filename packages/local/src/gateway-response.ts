@@ -35,7 +35,11 @@ export const sendError = (
 /** Refuses a WebSocket handshake with an HTTP response on the raw socket, and closes it. */
 export const refuseUpgrade = (tcp: Duplex, status: number, body: string, extra: Headers = {}): void => {
   if (tcp.destroyed) return;
-  const headers = { ...gatewayHeaders(extra), connection: "close", "content-length": String(Buffer.byteLength(body)) };
+  const headers = {
+    ...gatewayHeaders(extra),
+    connection: "close",
+    "content-length": String(Buffer.byteLength(body)),
+  };
   const lines = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`);
   tcp.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ""}\r\n${lines.join("")}\r\n${body}`);
 };

@@ -1,8 +1,8 @@
+import { CLOCK_TOLERANCE_SECONDS } from "@chat/functions/token";
 import { ErrorResponse } from "@chat/types";
 import { generateKeyPair, SignJWT, UnsecuredJWT } from "jose";
 import * as v from "valibot";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CLOCK_TOLERANCE_SECONDS } from "@chat/functions/token";
 import { connectClient, refusedHandshake } from "../test/clients";
 import { type LocalStack, startLocalStack } from "./stack";
 
@@ -235,10 +235,16 @@ describe("browser-facing headers", () => {
       ["issuer", issuer.status, (name: string) => issuer.headers.get(name)],
       ["handshake 401", handshake.status, (name: string) => String(handshake.headers[name])],
     ] as const) {
-      expect([what, status]).toEqual([what, { "401": 401, "413": 413, "431": 431, issuer: 200, "handshake 401": 401 }[what]]);
+      expect([what, status]).toEqual([
+        what,
+        { "401": 401, "413": 413, "431": 431, issuer: 200, "handshake 401": 401 }[what],
+      ]);
       expect([what, get("x-content-type-options")]).toEqual([what, "nosniff"]);
       expect([what, get("x-frame-options")]).toEqual([what, "DENY"]);
-      expect([what, get("content-security-policy")]).toEqual([what, "default-src 'none'; frame-ancestors 'none'"]);
+      expect([what, get("content-security-policy")]).toEqual([
+        what,
+        "default-src 'none'; frame-ancestors 'none'",
+      ]);
       expect([what, get("cache-control")]).toEqual([what, "no-store"]);
     }
   });

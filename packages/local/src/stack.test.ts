@@ -107,11 +107,19 @@ describe("the local stack, end to end", () => {
 
     // `$connect` runs (and says yes) before the upgrade itself checks the key, which then fails with 400.
     for (let i = 0; i < 11; i++) {
-      const status = await rawHandshake(stack.wsUrl, `roomId=${roomId}&userId=ghost&username=Ghost`, "not-a-key");
+      const status = await rawHandshake(
+        stack.wsUrl,
+        `roomId=${roomId}&userId=ghost&username=Ghost`,
+        "not-a-key",
+      );
       expect(status).toBe(400);
       await waitUntil(async () => ((await members(roomId)).length === 0 ? true : null));
     }
-    const real = await connectClient(stack.wsUrl, { roomId: `${roomId}-b`, userId: "ghost", username: "Real" });
+    const real = await connectClient(stack.wsUrl, {
+      roomId: `${roomId}-b`,
+      userId: "ghost",
+      username: "Real",
+    });
 
     expect(await members(roomId)).toEqual([]);
     expect((await members(`${roomId}-b`)).map((member) => member.username)).toEqual(["Real"]);
@@ -123,7 +131,12 @@ describe("the local stack, end to end", () => {
     async (key) => {
       const roomId = `proto-${key.replace(/\W/g, "")}-${Date.now()}`;
 
-      const client = await connectClient(stack.wsUrl, { roomId, userId: "u1", username: "proto", [key]: "1" });
+      const client = await connectClient(stack.wsUrl, {
+        roomId,
+        userId: "u1",
+        username: "proto",
+        [key]: "1",
+      });
       const refused = await refusedHandshake(stack.wsUrl, `roomId=${roomId}&${key}=1`);
       const sent = await fetch(`${stack.httpUrl}/rooms/${roomId}/messages?${key}=1`, {
         method: "POST",

@@ -2,10 +2,10 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { ErrorResponse } from "@chat/types";
+import { decodeJwt } from "jose";
 import * as v from "valibot";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { decodeJwt } from "jose";
 
 // `pnpm dev` as a developer runs it (tsx src/main.ts), on ports picked here so requests can start before it prints
 // anything: the window between binding a port and being ready is what these tests are about.
@@ -139,8 +139,7 @@ beforeAll(async () => {
       (answer) => answer.outcome === "open",
     ),
     poll(
-      () =>
-        probeHttp("issuer discovery", `http://127.0.0.1:${ports.ws}/.well-known/openid-configuration`),
+      () => probeHttp("issuer discovery", `http://127.0.0.1:${ports.ws}/.well-known/openid-configuration`),
       (answer) => answer.outcome === 200,
     ),
   ]);
@@ -192,11 +191,26 @@ describe("the development issuer of a running pnpm dev", () => {
 
   it("refuses bad token requests with an ErrorResponse, and keeps running", async () => {
     const cases: [string, () => Promise<Response>, number, string][] = [
-      ["an expiresIn that is no duration", () => devToken(body({ expiresIn: "bogus" })), 400, "validation_failed"],
+      [
+        "an expiresIn that is no duration",
+        () => devToken(body({ expiresIn: "bogus" })),
+        400,
+        "validation_failed",
+      ],
       ["ten years", () => devToken(body({ expiresIn: "87600h" })), 400, "validation_failed"],
-      ["24 h and a second, in seconds", () => devToken(body({ expiresIn: 86_401 })), 400, "validation_failed"],
+      [
+        "24 h and a second, in seconds",
+        () => devToken(body({ expiresIn: 86_401 })),
+        400,
+        "validation_failed",
+      ],
       ["a negative expiresIn", () => devToken(body({ expiresIn: -5 })), 400, "validation_failed"],
-      ["a name over 50 code points", () => devToken(body({ name: "é".repeat(51) })), 400, "validation_failed"],
+      [
+        "a name over 50 code points",
+        () => devToken(body({ name: "é".repeat(51) })),
+        400,
+        "validation_failed",
+      ],
       ["an empty name", () => devToken(body({ name: "" })), 400, "validation_failed"],
       ["admin that is not a boolean", () => devToken(body({ admin: "yes" })), 400, "validation_failed"],
       ["an unknown field", () => devToken(body({ role: "root" })), 400, "validation_failed"],
@@ -213,12 +227,7 @@ describe("the development issuer of a running pnpm dev", () => {
         403,
         "forbidden",
       ],
-      [
-        "a body over 16 KiB",
-        () => devToken(body({ name: "x".repeat(20 * 1024) })),
-        413,
-        "payload_too_large",
-      ],
+      ["a body over 16 KiB", () => devToken(body({ name: "x".repeat(20 * 1024) })), 413, "payload_too_large"],
     ];
 
     for (const [what, request, status, code] of cases) {
@@ -249,7 +258,10 @@ describe("the development issuer of a running pnpm dev", () => {
 
     const token = await fetch(`${web}/ws/dev/token`, { method: "POST", headers: json, body: body({}) });
     const discovery = await fetch(`${web}/ws/.well-known/openid-configuration`);
-    const socket = await probeSocket("proxied handshake", `ws://127.0.0.1:${ports.web}/ws/?userId=p&username=P`);
+    const socket = await probeSocket(
+      "proxied handshake",
+      `ws://127.0.0.1:${ports.web}/ws/?userId=p&username=P`,
+    );
 
     expect(token.status).toBe(404);
     expect(discovery.status).toBe(404);

@@ -193,9 +193,7 @@ describe("the chat page in Chromium", () => {
   });
 
   it("runs under its Content-Security-Policy without breaking any of it", async () => {
-    const policy = await alice
-      .locator('meta[http-equiv="Content-Security-Policy"]')
-      .getAttribute("content");
+    const policy = await alice.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute("content");
 
     expect(policy).toContain("default-src 'self'");
     expect(policy).toContain("connect-src 'self'");

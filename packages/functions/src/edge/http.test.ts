@@ -35,7 +35,10 @@ describe("the HTTP edge", () => {
   });
 
   describe("a base64-encoded body", () => {
-    const handler = http({ body: v.object({ text: v.string() }) }, async ({ body }) => ({ status: 200, body }));
+    const handler = http({ body: v.object({ text: v.string() }) }, async ({ body }) => ({
+      status: 200,
+      body,
+    }));
     const post = (body: string) =>
       handler({ ...httpEvent({ routeKey: "POST /echo", path: "/echo" }), body, isBase64Encoded: true });
 

@@ -1,6 +1,6 @@
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { AppError } from "@chat/core/error";
 import { Limits } from "@chat/types";
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import type * as v from "valibot";
 import { flushMetrics, type Logger, logger } from "../observability";
 import { publicHttpRoutes } from "../routes";
@@ -75,7 +75,8 @@ export const http =
           : httpIdentity(event.requestContext),
         params: schemas.params && validate(schemas.params, event.pathParameters ?? {}, "path"),
         query: schemas.query && validate(schemas.query, parseQuery(event.rawQueryString), "query"),
-        body: schemas.body && validate(schemas.body, parseJson(sizedBody(event), event.isBase64Encoded), "body"),
+        body:
+          schemas.body && validate(schemas.body, parseJson(sizedBody(event), event.isBase64Encoded), "body"),
         method: event.requestContext.http.method,
         path: event.rawPath,
         requestId,
