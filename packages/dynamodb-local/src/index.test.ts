@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -200,4 +200,69 @@ describe("startDynamoDbLocal (failures)", () => {
       process.env.PATH = path;
     }
   });
+});
+
+describe("startDynamoDbLocal (the launcher, compiled once)", () => {
+  let cacheRoot: string;
+
+  beforeAll(async () => {
+    cacheRoot = await mkdtemp(join(tmpdir(), "dynamodb-local-launcher-"));
+  });
+
+  afterAll(async () => {
+    await rm(cacheRoot, { recursive: true, force: true });
+  });
+
+  /** The Java command line of a running server. */
+  const commandLine = async (pid: number) => (await readFile(`/proc/${pid}/cmdline`, "utf8")).split("\0");
+
+  it(
+    "compiles it once for starts at the same time, and later starts run the cached class",
+    async () => {
+      const launcherCacheDir = join(cacheRoot, "cache");
+
+      const together = await Promise.all([1, 2, 3].map(() => startDynamoDbLocal({ launcherCacheDir })));
+      try {
+        for (const dynamo of together) {
+          const client = clientFor(dynamo.endpoint);
+          await client.send(new ListTablesCommand({}));
+          client.destroy();
+          expect(await commandLine(dynamo.pid)).toContain("LocalDynamo");
+          expect((await commandLine(dynamo.pid)).some((arg) => arg.endsWith(".java"))).toBe(false);
+        }
+      } finally {
+        await Promise.all(together.map((dynamo) => dynamo.stop()));
+      }
+      const entries = await readdir(launcherCacheDir);
+      expect(entries).toHaveLength(1);
+      const compiled = join(launcherCacheDir, entries[0] ?? "", "LocalDynamo.class");
+      const compiledAt = (await stat(compiled)).mtimeMs;
+
+      const later = await startDynamoDbLocal({ launcherCacheDir });
+      await later.stop();
+
+      expect(await readdir(launcherCacheDir)).toEqual(entries);
+      expect((await stat(compiled)).mtimeMs).toBe(compiledAt);
+    },
+    3 * START_TIMEOUT_MS,
+  );
+
+  it(
+    "runs the source file when it cannot keep a compiled class",
+    async () => {
+      const notADirectory = join(cacheRoot, "file");
+      await writeFile(notADirectory, "");
+
+      const dynamo = await startDynamoDbLocal({ launcherCacheDir: join(notADirectory, "cache") });
+      try {
+        const client = clientFor(dynamo.endpoint);
+        await client.send(new ListTablesCommand({}));
+        client.destroy();
+        expect((await commandLine(dynamo.pid)).some((arg) => arg.endsWith("LocalDynamo.java"))).toBe(true);
+      } finally {
+        await dynamo.stop();
+      }
+    },
+    START_TIMEOUT_MS,
+  );
 });

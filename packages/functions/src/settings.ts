@@ -4,17 +4,29 @@ import * as v from "valibot";
 
 const PositiveInteger = v.pipe(v.number(), v.integer(), v.minValue(1));
 
-/** How callers prove who they are: not at all, or with a JWT from one issuer (API Gateway's JWT authorizer). */
+/**
+ * Whether keys may be fetched from this URL: https, or http on loopback only (the local stack's development issuer).
+ */
+export const isTrustedKeyUrl = (url: string): boolean => {
+  if (!URL.canParse(url)) return false;
+  const { protocol, hostname } = new URL(url);
+  return (
+    protocol === "https:" || (protocol === "http:" && ["127.0.0.1", "localhost", "[::1]"].includes(hostname))
+  );
+};
+
+/**
+ * How callers prove who they are: not at all, or with a JWT from one issuer (API Gateway's JWT authorizer). The
+ * signing keys are found as API Gateway finds them: the issuer's OIDC discovery document names its `jwks_uri`.
+ */
 export const AuthSettings = v.variant("mode", [
   v.object({ mode: v.literal("none") }),
   v.object({
     mode: v.literal("jwt"),
-    /** The `iss` every token must carry. */
-    issuer: v.pipe(v.string(), v.url()),
+    /** The `iss` every token must carry: an https URL (http on loopback for the local stack). */
+    issuer: v.pipe(v.string(), v.url(), v.check(isTrustedKeyUrl, "The issuer must be an https URL")),
     /** The `aud` every token must carry. */
     audience: v.pipe(v.string(), v.minLength(1)),
-    /** Where the issuer publishes its signing keys. */
-    jwksUrl: v.pipe(v.string(), v.url()),
   }),
 ]);
 export type AuthSettings = v.InferOutput<typeof AuthSettings>;

@@ -1,22 +1,19 @@
 import type { AuthSettings } from "@chat/functions/settings";
-import { createRemoteJWKSet, type JWTPayload, jwtVerify } from "jose";
+import { createTokenVerifier } from "@chat/functions/token";
+import type { JWTPayload } from "jose";
 
 /**
  * What API Gateway's JWT authorizer does before an HTTP route runs: take the bearer token from `Authorization`,
- * check its RS256 signature against the issuer's JWKS, its issuer, audience and expiry, and pass the claims on.
+ * check it (signature by the keys of the issuer's discovery document, issuer, audience, required `exp` and `sub`)
+ * the same way the socket's `$connect` authorizer does, and pass the claims on.
  */
 export const createJwtAuthorizer = (auth: Extract<AuthSettings, { mode: "jwt" }>) => {
-  const keys = createRemoteJWKSet(new URL(auth.jwksUrl));
+  const verify = createTokenVerifier(auth);
   return async (authorization: string | undefined): Promise<JWTPayload | null> => {
     const token = authorization?.replace(/^Bearer\s+/i, "");
     if (!token) return null;
     try {
-      const { payload } = await jwtVerify(token, keys, {
-        issuer: auth.issuer,
-        audience: auth.audience,
-        algorithms: ["RS256"],
-      });
-      return payload;
+      return await verify(token);
     } catch {
       return null;
     }

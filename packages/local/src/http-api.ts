@@ -2,6 +2,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from "node:http
 import { httpRoutes, publicHttpRoutes } from "@chat/functions/routes";
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from "aws-lambda";
 import type { JWTPayload } from "jose";
+import { sendJson } from "./gateway-response";
 import { gatewayId, type HttpFunction } from "./lambda";
 import { requestUrl } from "./request-url";
 import { matchRoute } from "./route-match";
@@ -104,16 +105,19 @@ const toEvent = (req: IncomingMessage, body: Buffer, requestId: string): APIGate
     routeKey: "",
     pathParameters: {},
   };
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(",") : value;
-  }
+  const headers: Record<string, string> = Object.fromEntries(
+    Object.entries(req.headers).flatMap(([name, value]) =>
+      value === undefined ? [] : [[name, Array.isArray(value) ? value.join(",") : value]],
+    ),
+  );
   const rawQueryString = url.search.slice(1);
-  const queryStringParameters: Record<string, string> = {};
+  // A Map, not an object literal: a key such as `__proto__` or `constructor` is just a name, as on API Gateway.
+  const query = new Map<string, string>();
   for (const [key, value] of url.searchParams) {
-    queryStringParameters[key] =
-      key in queryStringParameters ? `${queryStringParameters[key]},${value}` : value;
+    const seen = query.get(key);
+    query.set(key, seen === undefined ? value : `${seen},${value}`);
   }
+  const queryStringParameters: Record<string, string> = Object.fromEntries(query);
   const isBase64Encoded = body.length > 0 && !textTypes.test(headers["content-type"] ?? "");
   const now = new Date();
   return {
@@ -160,6 +164,4 @@ const writeResult = (res: ServerResponse, result: APIGatewayProxyResultV2): void
   res.writeHead(result.statusCode ?? 200).end(result.isBase64Encoded ? Buffer.from(body, "base64") : body);
 };
 
-const send = (res: ServerResponse, status: number, body: unknown): void => {
-  res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
-};
+const send = (res: ServerResponse, status: number, body: unknown): void => sendJson(res, status, body);

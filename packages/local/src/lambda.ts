@@ -53,7 +53,7 @@ const loadAll = async <F>(routes: Record<string, HandlerModule>): Promise<Record
     await Promise.all(Object.entries(routes).map(async ([key, mod]) => [key, await load<F>(mod)])),
   );
 
-/** Every function of the route table, loaded. Call only once the environment is set (`environment.ts`). */
+/** Every function of the route table, loaded. Call only once the stack has set their environment (stack.ts). */
 export const loadFunctions = async () => ({
   http: await loadAll<HttpFunction>(httpRoutes),
   socket: await loadAll<SocketFunction>(socketRoutes),

@@ -1,14 +1,19 @@
 // `pnpm mint-token <userId>`: asks the running `pnpm dev` stack's development issuer for a token.
 const userId = process.argv[2];
 if (!userId) {
-  console.error("usage: pnpm mint-token <userId> [expiresIn, e.g. 1h]");
+  console.error("usage: pnpm mint-token <userId> [expiresIn: seconds or 30m, 1h... at most 24h]");
   process.exit(1);
 }
+const expiresIn = process.argv[3];
 const issuer = `http://127.0.0.1:${process.env.CHAT_WS_PORT || 3001}`;
 const response = await fetch(`${issuer}/dev/token`, {
   method: "POST",
   headers: { "content-type": "application/json" },
-  body: JSON.stringify({ userId, ...(process.argv[3] && { expiresIn: process.argv[3] }) }),
+  // expiresIn: seconds ("3600") or a duration ("30m", "1h"), at most 24 h.
+  body: JSON.stringify({
+    userId,
+    ...(expiresIn && { expiresIn: /^\d+$/.test(expiresIn) ? Number(expiresIn) : expiresIn }),
+  }),
 }).catch(() => null);
 if (!response?.ok) {
   console.error(

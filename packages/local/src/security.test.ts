@@ -1,3 +1,4 @@
+import { CLOCK_TOLERANCE_SECONDS } from "@chat/functions/token";
 import { ErrorResponse } from "@chat/types";
 import { generateKeyPair, SignJWT, UnsecuredJWT } from "jose";
 import * as v from "valibot";
@@ -51,8 +52,14 @@ const badTokens = async (userId: string): Promise<[string, string | null][]> => 
   return [
     ["no token", null],
     ["garbage", "not-a-jwt"],
-    ["an expired token", await stack.issuer.mint(userId, { expiresIn: now - 60 })],
+    ["a token without exp (it would never expire)", await stack.issuer.mint(userId, { omit: ["exp"] })],
+    ["a token without sub", await stack.issuer.mint(userId, { omit: ["sub"] })],
+    [
+      "a token expired beyond the clock tolerance",
+      await stack.issuer.mint(userId, { expiresIn: now - CLOCK_TOLERANCE_SECONDS - 30 }),
+    ],
     ["a token for another audience", await stack.issuer.mint(userId, { audience: "someone-else" })],
+    ["a token from another issuer", await stack.issuer.mint(userId, { issuer: "https://other.example" })],
     [
       "a token signed by another key",
       await new SignJWT(claims)
@@ -78,6 +85,26 @@ describe("identity", () => {
       const query = token === null ? "roomId=secure&userId=mallory&username=m" : wsQuery("mallory", token);
       const { status } = await refusedHandshake(stack.wsUrl, query);
       expect([what, status]).toEqual([what, 401]);
+    }
+  });
+
+  it("accepts a valid token on both APIs, and one expired by less than the clock tolerance", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    for (const [what, token] of [
+      ["valid", await stack.issuer.mint("valid")],
+      ["just expired", await stack.issuer.mint("valid", { expiresIn: now - 5 })],
+    ] as const) {
+      const rest = await send(token, "valid", "accepted");
+      const socket = await connectClient(stack.wsUrl, {
+        roomId: "accepted",
+        userId: "valid",
+        username: "v",
+        token,
+      });
+
+      expect([what, rest.status]).toEqual([what, 201]);
+      expect(socket.socket.readyState).toBe(socket.socket.OPEN);
+      await socket.close();
     }
   });
 
@@ -186,6 +213,40 @@ describe("browser-facing headers", () => {
     expect(allowed.headers.get("access-control-allow-origin")).toBe(origin);
     expect(allowed.headers.get("access-control-allow-headers")).toContain("authorization");
     expect(refused.headers.get("access-control-allow-origin")).toBeNull();
+  });
+
+  it("puts the security headers on the responses the gateway makes itself", async () => {
+    const unauthorized = await send(null, "nobody");
+    const tooLarge = await fetch(`${stack.httpUrl}/rooms/general/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "x".repeat(10 * 1024 * 1024 + 1),
+    });
+    const headersTooLarge = await fetch(`${stack.httpUrl}/health`, {
+      headers: { "x-padding": "x".repeat(11 * 1024) },
+    });
+    const issuer = await fetch(`${stack.issuer.issuer}/.well-known/openid-configuration`);
+    const handshake = await refusedHandshake(stack.wsUrl, "roomId=secure&userId=nobody&username=n");
+
+    for (const [what, status, get] of [
+      ["401", unauthorized.status, (name: string) => unauthorized.headers.get(name)],
+      ["413", tooLarge.status, (name: string) => tooLarge.headers.get(name)],
+      ["431", headersTooLarge.status, (name: string) => headersTooLarge.headers.get(name)],
+      ["issuer", issuer.status, (name: string) => issuer.headers.get(name)],
+      ["handshake 401", handshake.status, (name: string) => String(handshake.headers[name])],
+    ] as const) {
+      expect([what, status]).toEqual([
+        what,
+        { "401": 401, "413": 413, "431": 431, issuer: 200, "handshake 401": 401 }[what],
+      ]);
+      expect([what, get("x-content-type-options")]).toEqual([what, "nosniff"]);
+      expect([what, get("x-frame-options")]).toEqual([what, "DENY"]);
+      expect([what, get("content-security-policy")]).toEqual([
+        what,
+        "default-src 'none'; frame-ancestors 'none'",
+      ]);
+      expect([what, get("cache-control")]).toEqual([what, "no-store"]);
+    }
   });
 
   it("puts the security headers on every response, errors included", async () => {

@@ -1,7 +1,13 @@
-import { GetMessagesResponse, HealthResponse, ListRoomsResponse, SendMessageResponse } from "@chat/types";
+import {
+  GetMessagesResponse,
+  HealthResponse,
+  ListRoomsResponse,
+  MembersResponse,
+  SendMessageResponse,
+} from "@chat/types";
 import * as v from "valibot";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectClient, isMessage, refusedHandshake } from "../test/clients";
+import { connectClient, isMessage, rawHandshake, refusedHandshake } from "../test/clients";
 import { type LocalStack, startLocalStack } from "./stack";
 
 let stack: LocalStack;
@@ -93,6 +99,61 @@ describe("the local stack, end to end", () => {
 
     await waitUntil(async () => ((await Connection.inRoom(roomId)).connections.length === 0 ? true : null));
   });
+
+  it("runs $disconnect for a handshake that fails after $connect, so 11 of them hold no slot and show in no presence", async () => {
+    const roomId = `ghosts-${Date.now()}`;
+    const members = async (room: string) =>
+      v.parse(MembersResponse, await (await fetch(`${stack.httpUrl}/rooms/${room}/members`)).json()).members;
+
+    // `$connect` runs (and says yes) before the upgrade itself checks the key, which then fails with 400.
+    for (let i = 0; i < 11; i++) {
+      const status = await rawHandshake(
+        stack.wsUrl,
+        `roomId=${roomId}&userId=ghost&username=Ghost`,
+        "not-a-key",
+      );
+      expect(status).toBe(400);
+      await waitUntil(async () => ((await members(roomId)).length === 0 ? true : null));
+    }
+    const real = await connectClient(stack.wsUrl, {
+      roomId: `${roomId}-b`,
+      userId: "ghost",
+      username: "Real",
+    });
+
+    expect(await members(roomId)).toEqual([]);
+    expect((await members(`${roomId}-b`)).map((member) => member.username)).toEqual(["Real"]);
+    await real.close();
+  });
+
+  it.each(["constructor", "__proto__", "toString", "hasOwnProperty"])(
+    "ignores a query key named %s, on the handshake and on HTTP, as any unknown key",
+    async (key) => {
+      const roomId = `proto-${key.replace(/\W/g, "")}-${Date.now()}`;
+
+      const client = await connectClient(stack.wsUrl, {
+        roomId,
+        userId: "u1",
+        username: "proto",
+        [key]: "1",
+      });
+      const refused = await refusedHandshake(stack.wsUrl, `roomId=${roomId}&${key}=1`);
+      const sent = await fetch(`${stack.httpUrl}/rooms/${roomId}/messages?${key}=1`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ userId: "u1", username: "proto", text: "hi" }),
+      });
+      const read = await fetch(`${stack.httpUrl}/rooms/${roomId}/messages?${key}=1&${key}=2`);
+
+      expect(client.socket.readyState).toBe(client.socket.OPEN);
+      expect(refused.status).toBe(400);
+      expect(JSON.parse(refused.body)).toMatchObject({ code: "validation_failed" });
+      expect(sent.status).toBe(201);
+      expect(read.status).toBe(200);
+      expect(v.parse(GetMessagesResponse, await read.json()).messages).toHaveLength(1);
+      await client.close();
+    },
+  );
 
   it("answers ping with pong and a bad frame with an error frame, keeping the socket open", async () => {
     const client = await connectClient(stack.wsUrl, { userId: "u1", username: "alice" });

@@ -8,6 +8,7 @@ import { startDynamoDbLocal } from "@chat/dynamodb-local";
 import { defaultSettings, type Settings } from "@chat/functions/settings";
 import { createDevIssuer, type DevIssuer } from "./dev-issuer";
 import { createJwtAuthorizer } from "./gateway-auth";
+import { answerClientErrors, answerWhileStarting } from "./gateway-response";
 import { httpApi } from "./http-api";
 import { loadFunctions } from "./lambda";
 import { startStreamPoller } from "./stream-poller";
@@ -62,25 +63,28 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     }
   };
   try {
-    let dynamoEndpoint = options.dynamoEndpoint;
-    if (!dynamoEndpoint) {
-      const dynamo = await startDynamoDbLocal({ dataDir: options.dataDir });
-      cleanups.push(() => dynamo.stop());
-      dynamoEndpoint = dynamo.endpoint;
-    }
-
-    // Ports are bound before the handlers load: their environment names the management endpoint.
+    // The ports are bound first (the handlers' environment names the management endpoint) and answer 503 until the
+    // stack is ready, so a request made while it starts gets an answer instead of waiting forever.
     // API Gateway refuses request lines and headers over 10 KiB (431 here).
     const http = await listen(options.httpPort ?? 3000, 10 * 1024);
     cleanups.push(() => close(http.server));
     const ws = await listen(options.wsPort ?? 3001);
     cleanups.push(() => close(ws.server));
+    const starting = answerWhileStarting([http.server, ws.server]);
+
+    let dynamoEndpoint = options.dynamoEndpoint;
+    if (!dynamoEndpoint) {
+      const dynamo = await startDynamoDbLocal({ dataDir: options.dataDir });
+      // Stopped last, once nothing can reach a handler any more.
+      cleanups.unshift(() => dynamo.stop());
+      dynamoEndpoint = dynamo.endpoint;
+    }
 
     const issuer = await createDevIssuer(`http://127.0.0.1:${ws.port}`);
     const settings: Settings = {
       auth:
         options.auth === "jwt"
-          ? { mode: "jwt", issuer: issuer.issuer, audience: issuer.audience, jwksUrl: issuer.jwksUrl }
+          ? { mode: "jwt", issuer: issuer.issuer, audience: issuer.audience }
           : { mode: "none" },
       limits: { ...defaultSettings.limits, ...options.limits },
     };
@@ -101,6 +105,8 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     const poller = await startStreamPoller({ tableName, invoke: functions.broadcaster });
     cleanups.push(() => poller.stop());
     const { auth } = settings;
+    // From here to the end of this block nothing waits: the real listeners replace the start-up ones at once.
+    starting.ready();
     http.server.on(
       "request",
       httpApi(functions.http, {
@@ -134,6 +140,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
 const listen = (port: number, maxHeaderSize?: number) =>
   new Promise<{ server: Server; port: number }>((resolve, reject) => {
     const server = createServer(maxHeaderSize ? { maxHeaderSize } : {});
+    answerClientErrors(server);
     server.once("error", reject);
     server.listen(port, "127.0.0.1", () => resolve({ server, port: (server.address() as AddressInfo).port }));
   });

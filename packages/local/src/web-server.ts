@@ -21,8 +21,9 @@ export interface WebServer {
 const webRoot = fileURLToPath(new URL("../../web", import.meta.url));
 
 /**
- * Serves the chat page (packages/web) with Vite on 127.0.0.1, proxying `/api` and `/ws` to the given APIs so the
- * page is same-origin (no CORS needed) while the client itself only ever sees base URLs.
+ * Serves the chat page (packages/web) with Vite on 127.0.0.1, proxying `/api` (HTTP) and `/ws` (WebSocket upgrades
+ * only) to the given APIs so the page is same-origin (no CORS needed) while the client itself only ever sees base
+ * URLs.
  */
 export const startWebServer = async ({
   httpUrl,
@@ -42,7 +43,14 @@ export const startWebServer = async ({
       strictPort: port !== 0,
       proxy: {
         "/api/": { target: httpUrl, rewrite: (path) => path.replace(/^\/api/, "") },
-        "/ws": { target: wsUrl, ws: true, rewrite: (path) => path.replace(/^\/ws/, "") },
+        // WebSocket upgrades only: Vite calls `bypass` without a response for an upgrade, and a plain HTTP request
+        // to /ws/... gets a 404 instead of reaching the WebSocket port (its management API and token issuer).
+        "/ws": {
+          target: wsUrl,
+          ws: true,
+          rewrite: (path) => path.replace(/^\/ws/, ""),
+          bypass: (_req, res) => (res ? false : undefined),
+        },
       },
     },
     // The page's only dependency from npm is valibot, plain ESM: served as is, no optimiser run that would

@@ -1,4 +1,4 @@
-import { type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import type {
   APIGatewayProxyResultV2,
@@ -6,6 +6,7 @@ import type {
   APIGatewayRequestAuthorizerEvent,
 } from "aws-lambda";
 import { type WebSocket, WebSocketServer } from "ws";
+import { refuseUpgrade, sendError } from "./gateway-response";
 import { type AuthorizerFunction, gatewayId, type SocketFunction } from "./lambda";
 import { requestUrl } from "./request-url";
 
@@ -20,12 +21,6 @@ interface Connection {
   userAgent: string;
 }
 
-/**
- * The WebSocket API emulation. A handshake runs `$connect` first and is refused with its status unless it is 2xx;
- * each frame runs `$default`; a close runs `$disconnect`. The same port serves the management API
- * (`/@connections/{id}`) that `ApiGatewayManagementApiClient` calls, answering 410 for an unknown connection as AWS
- * does, so the SDK raises `GoneException`.
- */
 export interface WebSocketApiOptions {
   /** The `$connect` authorizer; null when the stage requires no token. */
   authorizer: AuthorizerFunction | null;
@@ -33,6 +28,13 @@ export interface WebSocketApiOptions {
   extraRoutes?: (req: IncomingMessage, res: ServerResponse) => boolean;
 }
 
+/**
+ * The WebSocket API emulation. A handshake runs `$connect` first and is refused with its status unless it is 2xx;
+ * each frame runs `$default`; a close runs `$disconnect` (so does a handshake that fails after a 2xx `$connect`,
+ * as API Gateway does for a connection it registered). The same port serves the management API
+ * (`/@connections/{id}`) that `ApiGatewayManagementApiClient` calls, answering 410 for an unknown connection as AWS
+ * does, so the SDK raises `GoneException`.
+ */
 export const attachWebSocketApi = (
   server: Server,
   functions: Record<string, SocketFunction>,
@@ -54,17 +56,38 @@ export const attachWebSocketApi = (
     }
   };
 
+  const disconnect = (connectionId: string) => {
+    const disconnected = invoke("$disconnect", routeEvent("$disconnect", "DISCONNECT", connectionId));
+    disconnects.add(disconnected);
+    void disconnected.finally(() => disconnects.delete(disconnected));
+  };
+
   const upgrade = async (req: IncomingMessage, tcp: Duplex, head: Buffer) => {
     const connectionId = gatewayId();
+    // Once `$connect` has said yes the connection is registered: if the handshake then fails (the client went away
+    // meanwhile, or the upgrade itself is refused) it still gets its `$disconnect`, or its row would outlive it.
+    const handshake: { phase: "connecting" | "registered" | "open" | "gone" } = { phase: "connecting" };
+    const abandon = () => {
+      if (handshake.phase === "registered") disconnect(connectionId);
+      if (handshake.phase !== "open") handshake.phase = "gone";
+    };
+    tcp.once("close", abandon);
     const event = connectEvent(req, connectionId);
     if (authorizer) {
       const verdict = await authorize(authorizer, event);
-      if (verdict.status !== 200) return refuse(tcp, verdict.status, JSON.stringify(verdict.body));
+      if (verdict.status !== 200) return refuseUpgrade(tcp, verdict.status, JSON.stringify(verdict.body));
       Object.assign(event.requestContext, { authorizer: verdict.context });
     }
     const { statusCode, body } = await invoke("$connect", event);
-    if (statusCode < 200 || statusCode > 299) return refuse(tcp, statusCode, body);
+    if (statusCode < 200 || statusCode > 299) return refuseUpgrade(tcp, statusCode, body);
+    if (handshake.phase === "gone" || tcp.destroyed) {
+      handshake.phase = "gone";
+      return disconnect(connectionId);
+    }
+    handshake.phase = "registered";
     wss.handleUpgrade(req, tcp, head, (socket) => {
+      handshake.phase = "open";
+      tcp.off("close", abandon);
       const now = Date.now();
       const sourceIp = event.requestContext.identity.sourceIp;
       connections.set(connectionId, {
@@ -82,15 +105,21 @@ export const attachWebSocketApi = (
       });
       socket.on("close", () => {
         connections.delete(connectionId);
-        const disconnected = invoke("$disconnect", routeEvent("$disconnect", "DISCONNECT", connectionId));
-        disconnects.add(disconnected);
-        void disconnected.finally(() => disconnects.delete(disconnected));
+        disconnect(connectionId);
       });
     });
   };
 
   server.on("request", (req, res) => {
-    if (extraRoutes?.(req, res)) return;
+    try {
+      if (extraRoutes?.(req, res)) return;
+    } catch (failure) {
+      // An extra route is development tooling: whatever it throws must not take the stack down.
+      console.error("[ws] extra route failed", failure);
+      if (!res.headersSent) sendError(res, 500, "internal", "Internal Server Error");
+      else res.destroy();
+      return;
+    }
     manage(connections, faults, req, res).catch((failure: unknown) => {
       console.error("[ws] management request failed", failure);
       if (!res.headersSent) error(res, 500, "InternalServerErrorException", "Internal Server Error");
@@ -100,7 +129,7 @@ export const attachWebSocketApi = (
     tcp.on("error", () => tcp.destroy());
     upgrade(req, tcp, head).catch((error: unknown) => {
       console.error("[ws] handshake failed", error);
-      refuse(tcp, 500, JSON.stringify({ message: "Internal Server Error" }));
+      refuseUpgrade(tcp, 500, JSON.stringify({ message: "Internal Server Error" }));
     });
   });
   return {
@@ -159,14 +188,6 @@ const statusOf = (result: APIGatewayProxyResultV2) =>
   typeof result === "object" && result !== null && "statusCode" in result
     ? { statusCode: result.statusCode ?? 200, body: result.body ?? "" }
     : { statusCode: 200, body: "" };
-
-const refuse = (tcp: Duplex, statusCode: number, body: string) => {
-  const status = `${statusCode} ${STATUS_CODES[statusCode] ?? ""}`;
-  tcp.end(
-    `HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-type: application/json\r\n` +
-      `content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-  );
-};
 
 /** The management API: post to, describe or close a connection. */
 const manage = async (
@@ -254,16 +275,16 @@ const routeEvent = (
 /** `$connect` carries the handshake's headers and query, as API Gateway sends them. */
 const connectEvent = (req: IncomingMessage, connectionId: string) => {
   const url = requestUrl(req);
-  const queryStringParameters: Record<string, string> = {};
-  const multiValueQueryStringParameters: Record<string, string[]> = {};
-  for (const [key, value] of url.searchParams) {
-    queryStringParameters[key] = value;
-    multiValueQueryStringParameters[key] = [...(multiValueQueryStringParameters[key] ?? []), value];
-  }
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (typeof value === "string") headers[name] = value;
-  }
+  // Maps, not object literals: a key such as `__proto__` or `constructor` is just a name, as on API Gateway.
+  const values = new Map<string, string[]>();
+  for (const [key, value] of url.searchParams) values.set(key, [...(values.get(key) ?? []), value]);
+  const queryStringParameters: Record<string, string> = Object.fromEntries(
+    [...values].map(([key, all]) => [key, all.at(-1) ?? ""]),
+  );
+  const multiValueQueryStringParameters: Record<string, string[]> = Object.fromEntries(values);
+  const headers: Record<string, string> = Object.fromEntries(
+    Object.entries(req.headers).filter((entry): entry is [string, string] => typeof entry[1] === "string"),
+  );
   const base = routeEvent("$connect", "CONNECT", connectionId);
   const identity = {
     sourceIp: req.socket.remoteAddress ?? "127.0.0.1",

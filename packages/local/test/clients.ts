@@ -1,3 +1,5 @@
+import type { IncomingHttpHeaders } from "node:http";
+import { connect } from "node:net";
 import { GetMessagesResponse, ServerFrame } from "@chat/types";
 import * as v from "valibot";
 import WebSocket from "ws";
@@ -68,8 +70,11 @@ export const connectClient = (wsUrl: string, query: Record<string, string>): Pro
     );
   });
 
-/** Opens a handshake expected to be refused, and returns the HTTP status and body it was refused with. */
-export const refusedHandshake = (wsUrl: string, query: string): Promise<{ status: number; body: string }> =>
+/** Opens a handshake expected to be refused, and returns the HTTP status, headers and body it was refused with. */
+export const refusedHandshake = (
+  wsUrl: string,
+  query: string,
+): Promise<{ status: number; body: string; headers: IncomingHttpHeaders }> =>
   new Promise((resolve, reject) => {
     const socket = new WebSocket(`${wsUrl}/?${query}`);
     socket.once("open", () => {
@@ -81,7 +86,11 @@ export const refusedHandshake = (wsUrl: string, query: string): Promise<{ status
       const chunks: Buffer[] = [];
       response.on("data", (chunk: Buffer) => chunks.push(chunk));
       response.on("end", () =>
-        resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString() }),
+        resolve({
+          status: response.statusCode ?? 0,
+          body: Buffer.concat(chunks).toString(),
+          headers: response.headers,
+        }),
       );
     });
   });
@@ -101,3 +110,23 @@ export const historyIds = async (httpUrl: string, roomId: string): Promise<strin
     after = page.messages.at(-1)?.id ?? after;
   }
 };
+
+/**
+ * Sends a WebSocket handshake by hand with the given `Sec-WebSocket-Key` (an invalid one makes the upgrade fail
+ * after `$connect` has run) and returns the status it was answered with.
+ */
+export const rawHandshake = (wsUrl: string, query: string, key: string): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const { hostname, port } = new URL(wsUrl);
+    const tcp = connect(Number(port), hostname);
+    let response = "";
+    tcp.on("data", (chunk: Buffer) => {
+      response += chunk.toString();
+    });
+    tcp.once("close", () => resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(response)?.[1] ?? 0)));
+    tcp.once("error", reject);
+    tcp.write(
+      `GET /?${query} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+        `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+    );
+  });

@@ -47,6 +47,10 @@ const person = async (name: string, roomId: string): Promise<Page> => {
     void dialog.dismiss();
   });
   page.on("pageerror", (error) => dialogs.push(`${name} page error: ${error.message}`));
+  // What the page's Content-Security-Policy blocks shows up as console errors: there must be none.
+  page.on("console", (message) => {
+    if (/Content Security Policy/i.test(message.text())) dialogs.push(`${name} CSP: ${message.text()}`);
+  });
   sockets.set(name, []);
   // Vite's own HMR socket is not the chat's.
   page.on("websocket", (socket) => {
@@ -186,5 +190,27 @@ describe("the chat page in Chromium", () => {
     expect(sockets.get("Bob")).toHaveLength(1);
     expect(dialogs).toEqual([]);
     await screenshot(bob, "bob-two-rooms");
+  });
+
+  it("runs under its Content-Security-Policy without breaking any of it", async () => {
+    const policy = await alice.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute("content");
+
+    expect(policy).toContain("default-src 'self'");
+    expect(policy).toContain("connect-src 'self'");
+    expect(dialogs.filter((line) => line.includes("CSP:"))).toEqual([]);
+  });
+
+  it("opens on the default room when its URL ends in #% (no valid escape), instead of a blank page", async () => {
+    const context = await browser.newContext();
+    contexts.push(context);
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (error) => errors.push(error.message));
+
+    await page.goto(`${dev.webUrl}/#%`);
+    await page.locator("#join").waitFor({ state: "visible" });
+
+    expect(await page.inputValue("#join-room")).toBe("general");
+    expect(errors).toEqual([]);
   });
 });

@@ -61,6 +61,15 @@ interface Identity {
   username: string;
 }
 
+/** The room named in the URL's hash; none for a hash that is no valid escape (`#%`), which would throw. */
+const hashRoom = () => {
+  try {
+    return decodeURIComponent(location.hash.slice(1));
+  } catch {
+    return "";
+  }
+};
+
 const storage = {
   identity(): Identity | undefined {
     try {
@@ -73,7 +82,7 @@ const storage = {
   saveIdentity(identity: Identity) {
     localStorage.setItem("chat.identity", JSON.stringify(identity));
   },
-  room: () => decodeURIComponent(location.hash.slice(1)) || localStorage.getItem("chat.room") || "general",
+  room: () => hashRoom() || localStorage.getItem("chat.room") || "general",
   saveRoom(roomId: string) {
     localStorage.setItem("chat.room", roomId);
     history.replaceState(null, "", `#${encodeURIComponent(roomId)}`);

@@ -1,3 +1,5 @@
+import { AppError } from "@chat/core/error";
+import { Limits } from "@chat/types";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import type * as v from "valibot";
 import { flushMetrics, type Logger, logger } from "../observability";
@@ -5,6 +7,7 @@ import { publicHttpRoutes } from "../routes";
 import { mapError } from "./errors";
 import { httpIdentity, type Identity } from "./identity";
 import { parseJson, parseQuery, validate } from "./input";
+import { securityHeaders } from "./security-headers";
 
 export type HttpEvent = APIGatewayProxyEventV2;
 export type HttpResult = APIGatewayProxyStructuredResultV2;
@@ -36,14 +39,15 @@ export interface HttpReply<T> {
   body: T;
 }
 
-// A JSON API: nothing in a response is meant to be rendered, framed, cached or sent along as a referrer.
-const securityHeaders = {
-  "cache-control": "no-store",
-  "content-security-policy": "default-src 'none'; frame-ancestors 'none'",
-  "referrer-policy": "no-referrer",
-  "strict-transport-security": "max-age=31536000; includeSubDomains",
-  "x-content-type-options": "nosniff",
-  "x-frame-options": "DENY",
+// Four base64 characters carry three bytes: a base64 body longer than this cannot fit the limit once decoded.
+const MAX_BASE64_BODY_LENGTH = Math.ceil(Limits.maxBodyBytes / 3) * 4;
+
+/** The body, refused from its encoded length before anything decodes it. */
+const sizedBody = (event: HttpEvent): string | undefined => {
+  if (event.isBase64Encoded && (event.body?.length ?? 0) > MAX_BASE64_BODY_LENGTH) {
+    throw new AppError("payload_too_large", `Body must be at most ${Limits.maxBodyBytes} bytes`);
+  }
+  return event.body;
 };
 
 const headers = (requestId: string, retryAfter: number | undefined) => ({
@@ -71,7 +75,8 @@ export const http =
           : httpIdentity(event.requestContext),
         params: schemas.params && validate(schemas.params, event.pathParameters ?? {}, "path"),
         query: schemas.query && validate(schemas.query, parseQuery(event.rawQueryString), "query"),
-        body: schemas.body && validate(schemas.body, parseJson(event.body, event.isBase64Encoded), "body"),
+        body:
+          schemas.body && validate(schemas.body, parseJson(sizedBody(event), event.isBase64Encoded), "body"),
         method: event.requestContext.http.method,
         path: event.rawPath,
         requestId,

@@ -1,14 +1,16 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from "aws-lambda";
-import { createRemoteJWKSet, jwtVerify } from "jose";
 import { logger } from "../observability";
 import { config } from "../runtime-config";
+import { createTokenVerifier } from "../token";
 
-// Keys are fetched once per container and cached by jose (refetched when a token names an unknown key).
-let keys: ReturnType<typeof createRemoteJWKSet> | undefined;
+// The issuer's keys are discovered once per container and cached by jose (refetched when a token names an unknown
+// key).
+let verify: ReturnType<typeof createTokenVerifier> | undefined;
 
 /**
  * The `$connect` authorizer: verifies the `?token=` JWT exactly as the HTTP API's JWT authorizer does (issuer,
- * audience, expiry, RS256 signature by the issuer's keys) and hands its subject to the handlers as `userId`.
+ * audience, required expiry and subject, RS256 signature by the keys of the issuer's discovery document) and hands
+ * its subject to the handlers as `userId`.
  * Throwing "Unauthorized" makes API Gateway refuse the handshake with 401.
  */
 export const handler = async (
@@ -18,14 +20,9 @@ export const handler = async (
   if (auth.mode === "none") return allow(event.methodArn, "anonymous", {});
   const token = event.queryStringParameters?.token;
   if (!token) throw new Error("Unauthorized");
-  keys ??= createRemoteJWKSet(new URL(auth.jwksUrl));
+  verify ??= createTokenVerifier(auth);
   try {
-    const { payload } = await jwtVerify(token, keys, {
-      issuer: auth.issuer,
-      audience: auth.audience,
-      algorithms: ["RS256"],
-    });
-    if (!payload.sub) throw new Error("token has no subject");
+    const payload = await verify(token);
     return allow(event.methodArn, payload.sub, { userId: payload.sub });
   } catch (error) {
     logger.info(
