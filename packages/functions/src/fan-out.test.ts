@@ -5,18 +5,23 @@ import { postsReceived } from "../test/fake-management-api";
 import { fanOut, NOTICE_MAX_CONNECTIONS } from "./fan-out";
 import { logger } from "./observability";
 
-const fill = (roomId: string, count: number) =>
-  Promise.all(
-    Array.from({ length: count }, (_, i) =>
-      Connection.connect({
-        connectionId: `${roomId}-c${i}`,
-        roomId,
-        userId: `u${i}`,
-        username: `U${i}`,
-        maxConnections: 10,
+// Ten registrations at a time: DynamoDB Local runs transactions one at a time, and a loaded machine times out more.
+const fill = async (roomId: string, count: number) => {
+  for (let start = 0; start < count; start += 10) {
+    await Promise.all(
+      Array.from({ length: Math.min(10, count - start) }, (_, offset) => {
+        const i = start + offset;
+        return Connection.connect({
+          connectionId: `${roomId}-c${i}`,
+          roomId,
+          userId: `u${i}`,
+          username: `U${i}`,
+          maxConnections: 10,
+        });
       }),
-    ),
-  );
+    );
+  }
+};
 
 const presence = (roomId: string) =>
   ({ type: "presence", roomId, event: "join", userId: "newcomer", username: "Newcomer" }) as const;
