@@ -2,11 +2,11 @@ import { execFileSync } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
-import { storageEnvironment } from "@chat/core/local-storage";
 import { startHost } from "./lib/host";
 import { progress } from "./lib/progress";
 import { type Machine, machineLine, markdownTable, textTable } from "./lib/report";
 import type { BenchContext, Row, Scenario } from "./lib/scenario";
+import { storageEnvironment } from "./lib/storage";
 
 // `pnpm bench [--smoke] [--only id,id]`: every scenario runs ours and a baseline interleaved in this one run, and
 // the table compares them. `--smoke` runs each at a tiny size (CI runs it so the bench keeps working).

@@ -1,11 +1,11 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { storageEnvironment } from "@chat/core/local-storage";
 import { resourceEnvironment } from "@chat/core/resources";
 import { POST_CONCURRENCY } from "@chat/functions/management-api";
 import { startHost } from "../lib/host";
 import { type BenchContext, ms, type ScenarioResult, times } from "../lib/scenario";
 import { quantile, round, summarize } from "../lib/stats";
+import { storageEnvironment } from "../lib/storage";
 import { hostEnvironment } from "../lib/table";
 
 const ROOM = "bench-broadcast";

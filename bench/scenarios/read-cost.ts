@@ -1,9 +1,9 @@
-import { storageEnvironment } from "@chat/core/local-storage";
 import { TableDefinition } from "@chat/core/table";
 import { type CapacityUse, totalUnits } from "../lib/capacity";
 import { startHost } from "../lib/host";
 import { type BenchContext, type ScenarioResult, times } from "../lib/scenario";
 import { quantile } from "../lib/stats";
+import { storageEnvironment } from "../lib/storage";
 import { hostEnvironment } from "../lib/table";
 
 /**

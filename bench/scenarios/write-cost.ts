@@ -1,8 +1,8 @@
-import { storageEnvironment } from "@chat/core/local-storage";
 import { type CapacityUse, totalUnits } from "../lib/capacity";
 import { startHost } from "../lib/host";
 import type { BenchContext, Row, ScenarioResult } from "../lib/scenario";
 import { quantile } from "../lib/stats";
+import { storageEnvironment } from "../lib/storage";
 import { hostEnvironment } from "../lib/table";
 
 type Sent = { status: number; uses: CapacityUse[] };

@@ -1,3 +1,11 @@
-import { setupTestStorage } from "../src/local-storage";
+import { setupForTests } from "@chat/dynamodb-local/environment";
+import { localTableName, resourceEnvironment } from "../src/resources";
+import { ensureTable } from "../src/table";
 
-export default setupTestStorage;
+// The real DynamoDB Local with the table, once per run.
+export default () =>
+  setupForTests(async (client) => {
+    const name = localTableName("test");
+    await ensureTable(client, name);
+    return resourceEnvironment("test", { Table: { name } });
+  });

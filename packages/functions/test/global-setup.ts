@@ -1,14 +1,20 @@
-import { setupTestStorage } from "@chat/core/local-storage";
-import { resourceEnvironment } from "@chat/core/resources";
+import { localTableName, resourceEnvironment } from "@chat/core/resources";
+import { ensureTable } from "@chat/core/table";
+import { setupForTests } from "@chat/dynamodb-local/environment";
 import { defaultSettings } from "../src/settings";
 import { startFakeManagementApi } from "./fake-management-api";
 
 export default async function setup() {
-  const stopStorage = await setupTestStorage();
+  const table = localTableName("test");
+  const stopStorage = await setupForTests(async (client) => {
+    await ensureTable(client, table);
+    return {};
+  });
   const managementApi = await startFakeManagementApi();
   Object.assign(process.env, {
     FAKE_MANAGEMENT_API: managementApi.endpoint,
     ...resourceEnvironment("test", {
+      Table: { name: table },
       Realtime: { url: "ws://127.0.0.1:1", managementEndpoint: managementApi.endpoint },
       // The stage defaults, but departures announced after 100 ms rather than up to 10 s.
       Settings: { ...defaultSettings, limits: { ...defaultSettings.limits, presenceSettleMs: 100 } },

@@ -1,10 +1,10 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { storageEnvironment } from "@chat/core/local-storage";
 import { resourceEnvironment } from "@chat/core/resources";
 import { ensureTable } from "@chat/core/table";
 import { startDynamoDbLocal } from "@chat/dynamodb-local";
+import { sdkEnvironment } from "@chat/dynamodb-local/environment";
 import { defaultSettings, type Settings } from "@chat/functions/settings";
 import { createDevIssuer, type DevIssuer } from "./dev-issuer";
 import { createJwtAuthorizer } from "./gateway-auth";
@@ -89,10 +89,11 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       limits: { ...defaultSettings.limits, ...options.limits },
     };
     Object.assign(process.env, {
-      ...storageEnvironment(dynamoEndpoint, tableName, stage),
+      ...sdkEnvironment(dynamoEndpoint),
       // EMF lines are for CloudWatch; locally they would drown the logs unless asked for.
       POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? "true",
       ...resourceEnvironment(stage, {
+        Table: { name: tableName },
         Realtime: { url: `ws://127.0.0.1:${ws.port}`, managementEndpoint: `http://127.0.0.1:${ws.port}` },
         Settings: settings,
       }),
