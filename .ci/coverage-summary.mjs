@@ -10,7 +10,9 @@ const rows = readdirSync(packagesDir)
   .map(({ name, file }) => {
     const { total } = JSON.parse(readFileSync(file, "utf8"));
     const cell = (pct) => `${pct.toFixed(1)}%`.padStart(9);
-    const cells = [total.lines, total.statements, total.branches, total.functions].map(({ pct }) => cell(pct));
+    const cells = [total.lines, total.statements, total.branches, total.functions].map(({ pct }) =>
+      cell(pct),
+    );
     return `${`@chat/${name}`.padEnd(16)}${cells.join("")}`;
   });
 
@@ -18,5 +20,7 @@ if (rows.length === 0) {
   console.error("no coverage summaries found: run `pnpm test` first");
   process.exit(1);
 }
-console.log(`${"package".padEnd(16)}${["lines", "stmts", "branches", "funcs"].map((h) => h.padStart(9)).join("")}`);
+console.log(
+  `${"package".padEnd(16)}${["lines", "stmts", "branches", "funcs"].map((h) => h.padStart(9)).join("")}`,
+);
 for (const row of rows) console.log(row);
