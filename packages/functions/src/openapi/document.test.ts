@@ -146,7 +146,7 @@ describe("the OpenAPI document", () => {
     expect(operation.responses).toMatchObject({
       200: { content: { "application/json": { schema: { type: "object", required: ["ok"] } } } },
     });
-    expect(() => operationOf("GET /health", unexpressible)).toThrow(/cannot express:\ntransform/);
+    expect(() => operationOf("GET /health", unexpressible)).toThrow(/cannot express.*:\ntransform/);
   });
 
   it("defines every schema it refers to", () => {

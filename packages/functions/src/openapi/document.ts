@@ -121,7 +121,9 @@ const convert = (definitions: Record<string, v.GenericSchema>) => {
     },
   });
   if (dropped.length > 0) {
-    throw new Error(`Schemas outside \`fields\` that JSON Schema cannot express:\n${dropped.join("\n")}`);
+    throw new Error(
+      `Schemas that JSON Schema cannot express, described in neither \`fields\` nor \`parameterSchemas\`:\n${dropped.join("\n")}`,
+    );
   }
   return converted;
 };
