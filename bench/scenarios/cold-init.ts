@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
-import { broadcaster, httpRoutes, socketAuthorizer, socketRoutes } from "@chat/functions/routes";
+import { handlerModules } from "@chat/functions/routes";
 import { lambdaEnvironment } from "@chat/infra/sst-bundle";
 import { type Bundle, bundleClientOnly, bundleHandler, bundleParts } from "../bundles";
 import { type BenchContext, ms, type Row, type ScenarioResult, times } from "../lib/scenario";
@@ -35,14 +35,7 @@ const importTime = async (file: string): Promise<number> => {
 export const run = async (context: BenchContext): Promise<ScenarioResult> => {
   const runs = context.smoke ? 3 : 20;
   const progress = context.progress("bundling the handlers");
-  const handlers = [
-    ...new Set([
-      ...Object.values(httpRoutes),
-      ...Object.values(socketRoutes),
-      socketAuthorizer,
-      broadcaster.handler,
-    ]),
-  ];
+  const handlers = handlerModules;
   const outDir = await mkdtemp(join(tmpdir(), "chat-bench-bundles-"));
   try {
     const baseline = await bundleClientOnly(outDir);

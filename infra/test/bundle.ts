@@ -1,24 +1,10 @@
 import { join } from "node:path";
-import {
-  broadcaster,
-  type HandlerModule,
-  httpRoutes,
-  socketAuthorizer,
-  socketRoutes,
-} from "@chat/functions/routes";
+import { type HandlerModule, handlerModules } from "@chat/functions/routes";
 import { type BuildOptions, build, type Metafile } from "esbuild";
 import { sstBundleOptions } from "../sst-bundle";
 import { repositoryRoot } from "./paths";
 
-/** Every handler module of the route table, once each. */
-export const handlerModules: HandlerModule[] = [
-  ...new Set<HandlerModule>([
-    ...Object.values(httpRoutes),
-    ...Object.values(socketRoutes),
-    socketAuthorizer,
-    broadcaster.handler,
-  ]),
-];
+export { handlerModules };
 
 const functionsSource = join(repositoryRoot, "packages/functions/src");
 

@@ -40,6 +40,16 @@ export type HandlerModule =
   | typeof socketAuthorizer
   | typeof broadcaster.handler;
 
+/** Every handler module of the tables above, once each: what gets bundled, deployed and loaded. */
+export const handlerModules: readonly HandlerModule[] = [
+  ...new Set<HandlerModule>([
+    ...Object.values(httpRoutes),
+    ...Object.values(socketRoutes),
+    socketAuthorizer,
+    broadcaster.handler,
+  ]),
+];
+
 /**
  * The handlers that push frames to WebSocket connections: `$connect` and `$disconnect` announce presence, `$default`
  * answers frames and relays typing, the broadcaster pushes messages. Only these are linked to the WebSocket API,

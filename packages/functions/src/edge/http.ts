@@ -1,5 +1,5 @@
 import { AppError } from "@chat/core/error";
-import { Limits } from "@chat/types";
+import { type ErrorCode, Limits } from "@chat/types";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import type * as v from "valibot";
 import { flushMetrics, type Logger, logger } from "../observability";
@@ -12,32 +12,62 @@ import { securityHeaders } from "./security-headers";
 export type HttpEvent = APIGatewayProxyEventV2;
 export type HttpResult = APIGatewayProxyStructuredResultV2;
 
-interface Schemas {
-  params?: v.GenericSchema;
-  query?: v.GenericSchema;
-  body?: v.GenericSchema;
+/** One response of an operation: its status is the key of `Operation.responses`. */
+export interface ResponseDeclaration {
+  schema: v.GenericSchema;
+  description: string;
 }
 
-type Parsed<S extends Schemas, K extends keyof Schemas> = S[K] extends v.GenericSchema
-  ? v.InferOutput<S[K]>
+/**
+ * Everything about an HTTP route that its handler module states once: the schemas `http()` validates the request
+ * with and types the reply against, and what the OpenAPI document says of it (`openapi/document.ts` builds the
+ * document from these declarations and the route table).
+ */
+export interface Operation {
+  /** OpenAPI's `operationId`; the `$default` route, which the document leaves out, has none. */
+  operationId?: string;
+  summary?: string;
+  description?: string;
+  /** Path parameters: an object schema, one entry per `{name}` of the route. */
+  params?: v.GenericSchema;
+  /** Query parameters: an object schema (or a pipe starting with one), one entry per parameter. */
+  query?: v.GenericSchema;
+  /** The JSON body. */
+  body?: v.GenericSchema;
+  /** What the document says of each path or query parameter, by name. */
+  parameters?: Readonly<Record<string, string>>;
+  /** Every success status the route answers, with its body's schema. */
+  responses: Readonly<Record<number, ResponseDeclaration>>;
+  /** The error codes the route itself can answer (any route may also answer `internal`). */
+  errors?: readonly ErrorCode[];
+}
+
+type Parsed<O extends Operation, K extends "params" | "query" | "body"> = O[K] extends v.GenericSchema
+  ? v.InferOutput<O[K]>
   : undefined;
 
-export interface HttpRequest<S extends Schemas> {
+export interface HttpRequest<O extends Operation> {
   /** The token's subject when the stage requires tokens, else null. */
   identity: Identity | null;
-  params: Parsed<S, "params">;
-  query: Parsed<S, "query">;
-  body: Parsed<S, "body">;
+  params: Parsed<O, "params">;
+  query: Parsed<O, "query">;
+  body: Parsed<O, "body">;
   method: string;
   path: string;
   requestId: string;
   log: Logger;
 }
 
-export interface HttpReply<T> {
-  status: number;
-  body: T;
+/** A status the operation declares. */
+export type Status<O extends Operation> = keyof O["responses"] & number;
+
+/** A reply the operation declares: one of its statuses, with a body of that status's schema. */
+export interface HttpReply<O extends Operation, S extends Status<O>> {
+  status: S;
+  body: BodyOf<O["responses"][S]>;
 }
+
+type BodyOf<R> = R extends { schema: infer S extends v.GenericSchema } ? v.InferOutput<S> : never;
 
 // Four base64 characters carry three bytes: a base64 body longer than this cannot fit the limit once decoded.
 const MAX_BASE64_BODY_LENGTH = Math.ceil(Limits.maxBodyBytes / 3) * 4;
@@ -58,31 +88,36 @@ const headers = (requestId: string, retryAfter: number | undefined) => ({
 });
 
 /**
- * The HTTP edge: parses and validates path, query and JSON body with the @chat/types schemas, calls the route,
- * and turns its reply or error into an API Gateway response. It logs one line per request and flushes metrics.
+ * The HTTP edge: parses and validates path, query and JSON body with the operation's schemas (from @chat/types),
+ * calls the route, whose reply must be one the operation declares, and turns that reply or an error into an API
+ * Gateway response. It logs one line per request and flushes metrics.
  */
 export const http =
-  <S extends Schemas, T>(schemas: S, route: (request: HttpRequest<S>) => Promise<HttpReply<T>>) =>
+  <const O extends Operation, const S extends Status<O>>(
+    operation: O,
+    route: (request: HttpRequest<O>) => Promise<HttpReply<O, S>>,
+  ) =>
   async (event: HttpEvent): Promise<HttpResult> => {
     const started = performance.now();
     const requestId = event.requestContext.requestId;
     const log = logger.child({ requestId, route: event.routeKey, roomId: event.pathParameters?.roomId });
-    let reply: HttpReply<unknown> & { retryAfter?: number | undefined };
+    let reply: { status: number; body: unknown; retryAfter?: number | undefined };
     try {
       const request = {
         identity: publicHttpRoutes.includes(event.routeKey as never)
           ? null
           : httpIdentity(event.requestContext),
-        params: schemas.params && validate(schemas.params, event.pathParameters ?? {}, "path"),
-        query: schemas.query && validate(schemas.query, parseQuery(event.rawQueryString), "query"),
+        params: operation.params && validate(operation.params, event.pathParameters ?? {}, "path"),
+        query: operation.query && validate(operation.query, parseQuery(event.rawQueryString), "query"),
         body:
-          schemas.body && validate(schemas.body, parseJson(sizedBody(event), event.isBase64Encoded), "body"),
+          operation.body &&
+          validate(operation.body, parseJson(sizedBody(event), event.isBase64Encoded), "body"),
         method: event.requestContext.http.method,
         path: event.rawPath,
         requestId,
         log,
-      } as HttpRequest<S>;
-      reply = await route(request);
+      } as HttpRequest<O>;
+      reply = (await route(request)) as typeof reply;
     } catch (error) {
       reply = mapError(error, log);
     } finally {

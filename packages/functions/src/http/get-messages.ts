@@ -1,8 +1,25 @@
 import * as Message from "@chat/core/message";
-import { GetMessagesQuery, type GetMessagesResponse, RoomPath } from "@chat/types";
-import { http } from "../edge/http";
+import { GetMessagesQuery, GetMessagesResponse, RoomPath } from "@chat/types";
+import { http, type Operation } from "../edge/http";
 
-export const handler = http({ params: RoomPath, query: GetMessagesQuery }, async ({ params, query }) => {
+export const operation = {
+  operationId: "getMessages",
+  summary: "A page of a room's messages, oldest first",
+  description:
+    "Without `after`: the newest `limit` messages (older than `before` if given); `hasMore` says whether older " +
+    "ones exist. With `after`: the oldest `limit` messages newer than it (reconnect catch-up); `hasMore` says " +
+    "whether newer ones exist. An unknown room reads as empty.",
+  params: RoomPath,
+  query: GetMessagesQuery,
+  parameters: {
+    before: "Page back from this id; not with `after`",
+    after: "Read forward from this id; not with `before`",
+  },
+  responses: { 200: { schema: GetMessagesResponse, description: "The page" } },
+  errors: ["validation_failed", "rate_limited", "unavailable"],
+} as const satisfies Operation;
+
+export const handler = http(operation, async ({ params, query }) => {
   const { messages, hasMore } = await Message.list(params.roomId, query);
-  return { status: 200, body: { roomId: params.roomId, messages, hasMore } satisfies GetMessagesResponse };
+  return { status: 200, body: { roomId: params.roomId, messages, hasMore } };
 });

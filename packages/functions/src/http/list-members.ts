@@ -1,8 +1,17 @@
 import * as Presence from "@chat/core/presence";
-import { type MembersResponse, RoomPath } from "@chat/types";
-import { http } from "../edge/http";
+import { MembersResponse, RoomPath } from "@chat/types";
+import { http, type Operation } from "../edge/http";
 
-export const handler = http({ params: RoomPath }, async ({ params }) => ({
+export const operation = {
+  operationId: "listMembers",
+  summary: "Who is in a room now",
+  description: "One entry per user with at least one WebSocket connection subscribed to the room.",
+  params: RoomPath,
+  responses: { 200: { schema: MembersResponse, description: "The members" } },
+  errors: ["validation_failed", "unavailable"],
+} as const satisfies Operation;
+
+export const handler = http(operation, async ({ params }) => ({
   status: 200,
-  body: { roomId: params.roomId, members: await Presence.list(params.roomId) } satisfies MembersResponse,
+  body: { roomId: params.roomId, members: await Presence.list(params.roomId) },
 }));

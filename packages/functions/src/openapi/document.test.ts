@@ -1,13 +1,34 @@
 import { readFileSync } from "node:fs";
+import * as Types from "@chat/types";
+import { ErrorStatus, GetMessagesQuery, RoomPath } from "@chat/types";
+import * as v from "valibot";
 import { describe, expect, it } from "vitest";
 import { httpEvent } from "../../test/events";
 import { handler } from "../http/openapi";
-import { httpRoutes } from "../routes";
-import { historyQueryNames, openApiDocument } from "./document";
+import { httpRoutes, publicHttpRoutes } from "../routes";
+import { declaredOperations, openApiDocument, operationOf } from "./document";
 
-const committed = JSON.parse(readFileSync(new URL("./openapi.json", import.meta.url), "utf8")) as ReturnType<
-  typeof openApiDocument
->;
+type Document = Awaited<ReturnType<typeof openApiDocument>>;
+
+const committed = JSON.parse(readFileSync(new URL("./openapi.json", import.meta.url), "utf8")) as Document;
+
+interface DocumentedOperation {
+  operationId: string;
+  parameters?: { name: string; in: string; required?: boolean; schema: Record<string, unknown> }[];
+  requestBody?: { content: { "application/json": { schema: unknown } } };
+  responses: Record<string, { content: { "application/json": { schema: unknown } } }>;
+}
+
+/** The committed document's operation for a route key such as `GET /rooms`. */
+const documented = (routeKey: string) => {
+  const [method = "", path = ""] = routeKey.split(" ");
+  return committed.paths[path]?.[method.toLowerCase()] as DocumentedOperation;
+};
+
+/** The name `@chat/types` exports a schema under. */
+const typeName = (schema: unknown) => Object.entries(Types).find(([, value]) => value === schema)?.[0];
+
+const schemaRef = (name: string | undefined) => ({ $ref: `#/components/schemas/${name}` });
 
 /** Every `$ref` anywhere in a JSON value. */
 const refsIn = (value: unknown): string[] => {
@@ -19,8 +40,8 @@ const refsIn = (value: unknown): string[] => {
 };
 
 describe("the OpenAPI document", () => {
-  it("is committed as the schemas and routes generate it (run `pnpm --filter @chat/functions openapi`)", () => {
-    const generated = openApiDocument();
+  it("is committed as the schemas and routes generate it (run `pnpm --filter @chat/functions openapi`)", async () => {
+    const generated = await openApiDocument();
 
     expect(committed).toEqual(generated);
   });
@@ -34,16 +55,98 @@ describe("the OpenAPI document", () => {
     expect(documented.sort()).toEqual(routed.sort());
   });
 
-  it("documents the query parameters GetMessagesQuery reads", () => {
-    const operation = committed.paths["/rooms/{roomId}/messages"]?.get as {
-      parameters: { name: string; in: string }[];
+  it("takes each route's body and success replies from the operation its handler module declares", async () => {
+    const operations = await declaredOperations();
+
+    for (const { routeKey, operation } of operations) {
+      const { operationId, requestBody, responses } = documented(routeKey);
+      const successes = Object.entries(operation.responses).map(([status, { schema }]) => [
+        status,
+        typeName(schema) ? schemaRef(typeName(schema)) : expect.objectContaining({ type: "object" }),
+      ]);
+
+      expect(operationId).toBe(operation.operationId);
+      expect(requestBody?.content["application/json"].schema).toEqual(
+        operation.body && schemaRef(typeName(operation.body)),
+      );
+      expect(Object.entries(responses).filter(([status]) => Number(status) < 400)).toEqual(
+        successes.map(([status, schema]) => [
+          status,
+          { description: expect.any(String), content: { "application/json": { schema } } },
+        ]),
+      );
+    }
+    expect(operations.map(({ routeKey }) => routeKey)).toContain("POST /rooms/{roomId}/messages");
+    expect(
+      documented("POST /rooms/{roomId}/messages").requestBody?.content["application/json"].schema,
+    ).toEqual(schemaRef("SendMessageRequest"));
+  });
+
+  it("lists each error a route declares under its status, and 401 on every route that needs a token", async () => {
+    for (const { routeKey, operation } of await declaredOperations()) {
+      const codes = [
+        ...(operation.errors ?? []),
+        ...(publicHttpRoutes.includes(routeKey) ? [] : ["unauthorized" as const]),
+      ];
+      const { responses } = documented(routeKey);
+
+      const errorStatuses = Object.keys(responses).filter(
+        (status) => status === "default" || Number(status) >= 400,
+      );
+
+      expect(errorStatuses.sort()).toEqual(
+        [...new Set(codes.map((code) => String(ErrorStatus[code]))), "default"].sort(),
+      );
+    }
+    expect(documented("GET /health").responses).not.toHaveProperty("401");
+    expect(documented("POST /rooms/{roomId}/messages").responses).toHaveProperty("403");
+  });
+
+  it("documents the path and query parameters the handlers' schemas read, with the default the handler applies", () => {
+    const { parameters = [] } = documented("GET /rooms/{roomId}/messages");
+    const byName = Object.fromEntries(parameters.map((parameter) => [parameter.name, parameter]));
+
+    expect(parameters.map(({ name, in: where }) => `${where} ${name}`).sort()).toEqual(
+      [
+        ...Object.keys(RoomPath.entries).map((name) => `path ${name}`),
+        ...Object.keys(GetMessagesQuery.pipe[0].entries).map((name) => `query ${name}`),
+      ].sort(),
+    );
+    expect(byName.roomId).toMatchObject({ required: true, schema: schemaRef("RoomId") });
+    expect(byName.limit?.schema).toEqual({
+      type: "integer",
+      minimum: 1,
+      maximum: 100,
+      default: v.parse(GetMessagesQuery, {}).limit,
+    });
+    expect(byName.before).toMatchObject({
+      schema: schemaRef("MessageId"),
+      description: expect.stringContaining("after"),
+    });
+    expect(byName.before).not.toHaveProperty("required");
+  });
+
+  it("converts a declaration's unnamed schemas in place and refuses one JSON Schema cannot express", () => {
+    const declared = {
+      operationId: "example",
+      summary: "An example",
+      query: v.object({ page: v.optional(v.pipe(v.string(), v.regex(/^\d+$/)), "1") }),
+      responses: { 200: { schema: v.object({ ok: v.boolean() }), description: "Fine" } },
+    };
+    const unexpressible = {
+      ...declared,
+      query: v.object({ page: v.pipe(v.string(), v.transform(Number)) }),
     };
 
-    const names = operation.parameters
-      .filter((parameter) => parameter.in === "query")
-      .map(({ name }) => name);
+    const operation = operationOf("GET /health", declared);
 
-    expect(names.sort()).toEqual([...historyQueryNames].sort());
+    expect(operation.parameters).toEqual([
+      { name: "page", in: "query", schema: { type: "string", pattern: "^\\d+$", default: "1" } },
+    ]);
+    expect(operation.responses).toMatchObject({
+      200: { content: { "application/json": { schema: { type: "object", required: ["ok"] } } } },
+    });
+    expect(() => operationOf("GET /health", unexpressible)).toThrow(/cannot express.*:\ntransform/);
   });
 
   it("defines every schema it refers to", () => {

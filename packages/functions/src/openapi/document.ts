@@ -1,9 +1,10 @@
 import * as Types from "@chat/types";
-import { ErrorStatus, GetMessagesQuery, Limits } from "@chat/types";
+import { type ErrorCode, ErrorStatus, GetMessagesQuery, Limits } from "@chat/types";
 import { type JsonSchema, toJsonSchemaDefs } from "@valibot/to-json-schema";
-import type * as v from "valibot";
+import * as v from "valibot";
 import pkg from "../../package.json" with { type: "json" };
-import type { httpRoutes } from "../routes";
+import type { Operation } from "../edge/http";
+import { httpRoutes, publicHttpRoutes } from "../routes";
 
 /**
  * The OpenAPI 3.1 document of the HTTP API, with the WebSocket handshake and frames under `x-websocket`, generated
@@ -102,12 +103,14 @@ const actionsOf = (schema: unknown): unknown[] =>
 
 const ref = (name: keyof typeof schemas) => ({ $ref: `#/components/schemas/${name}` });
 
-const componentSchemas = (): Record<string, JsonSchema> => {
-  const described = new Set(
-    Object.keys(fields).flatMap((name) => actionsOf(schemas[name as keyof typeof schemas])),
-  );
+const described = new Set(
+  Object.keys(fields).flatMap((name) => actionsOf(schemas[name as keyof typeof schemas])),
+);
+
+/** Converts schemas to JSON Schema, each referring to the others by name; fails on what it cannot express. */
+const convert = (definitions: Record<string, v.GenericSchema>) => {
   const dropped: string[] = [];
-  const converted = toJsonSchemaDefs(schemas, {
+  const converted = toJsonSchemaDefs(definitions, {
     target: "draft-2020-12",
     overrideRef: ({ referenceId }) => ref(referenceId as keyof typeof schemas).$ref,
     overrideAction: ({ valibotAction, jsonSchema, errors }) => {
@@ -118,17 +121,73 @@ const componentSchemas = (): Record<string, JsonSchema> => {
     },
   });
   if (dropped.length > 0) {
-    throw new Error(`Schemas outside \`fields\` that JSON Schema cannot express:\n${dropped.join("\n")}`);
+    throw new Error(
+      `Schemas that JSON Schema cannot express, described in neither \`fields\` nor \`parameterSchemas\`:\n${dropped.join("\n")}`,
+    );
   }
-  return { ...converted, ...fields } as Record<string, JsonSchema>;
+  return converted;
 };
+
+const componentSchemas = (): Record<string, JsonSchema> =>
+  ({ ...convert(schemas), ...fields }) as Record<string, JsonSchema>;
 
 const json = (schema: object, description: string) => ({
   description,
   content: { "application/json": { schema } },
 });
 
-const errorsOf = (...codes: (keyof typeof ErrorStatus)[]) => {
+/** The name a schema has in `schemas`, if it is one of them. */
+const nameOf = (schema: v.GenericSchema) =>
+  (Object.keys(schemas) as (keyof typeof schemas)[]).find((name) => schemas[name] === schema);
+
+/** A schema as the document writes it: a reference when it is named, else converted in place. */
+const schemaOf = (schema: v.GenericSchema): JsonSchema => {
+  const name = nameOf(schema);
+  return name ? ref(name) : (convert({ ...schemas, [inline]: schema })[inline] as JsonSchema);
+};
+const inline = "__inline";
+
+const historyQuery = GetMessagesQuery.pipe[0].entries;
+
+/**
+ * Parameter schemas that are not named and that JSON Schema cannot express by itself (read from strings and then
+ * converted), described here from the same `Limits`.
+ */
+const parameterSchemas = new Map<unknown, JsonSchema>([
+  [historyQuery.limit.wrapped, { type: "integer", minimum: 1, maximum: Limits.historyMaxLimit }],
+  [historyQuery.before.wrapped, ref("MessageId")],
+]);
+
+/** The entries of an object schema, or of the object schema a pipe starts with. */
+const entriesOf = (schema: v.GenericSchema): Record<string, v.GenericSchema> => {
+  const object = "pipe" in schema && Array.isArray(schema.pipe) ? schema.pipe[0] : schema;
+  if (!("entries" in object)) throw new Error(`Parameters must be an object schema, not ${object.type}`);
+  return object.entries as Record<string, v.GenericSchema>;
+};
+
+const parametersOf = (operation: Operation) =>
+  (["params", "query"] as const).flatMap((where) => {
+    const schema = operation[where];
+    if (!schema) return [];
+    return Object.entries(entriesOf(schema)).map(([name, entry]) => {
+      const optional = entry.type === "optional";
+      const inner = optional ? (entry as v.OptionalSchema<v.GenericSchema, unknown>).wrapped : entry;
+      const fallback = optional
+        ? v.getDefault(entry as v.OptionalSchema<v.GenericSchema, unknown>)
+        : undefined;
+      const written = parameterSchemas.get(inner) ?? schemaOf(inner);
+      return {
+        name,
+        in: where === "params" ? "path" : "query",
+        ...(!optional && { required: true }),
+        ...(operation.parameters?.[name] && { description: operation.parameters[name] }),
+        // The default as the handler reads it, e.g. `limit`'s "50" as the number 50.
+        schema: fallback === undefined ? written : { ...written, default: v.parse(inner, fallback) },
+      };
+    });
+  });
+
+const errorsOf = (codes: readonly ErrorCode[]) => {
   const byStatus = new Map<number, string[]>();
   for (const code of codes)
     byStatus.set(ErrorStatus[code], [...(byStatus.get(ErrorStatus[code]) ?? []), code]);
@@ -140,105 +199,57 @@ const errorsOf = (...codes: (keyof typeof ErrorStatus)[]) => {
   };
 };
 
-const roomIdParameter = { name: "roomId", in: "path", required: true, schema: ref("RoomId") };
-const idempotencyHours = Limits.idempotencyTtlSeconds / 3600;
-
-/** One operation per route of the route table but `$default`: a new route fails type-checking until it is here. */
-const operations = {
-  "GET /health": {
-    operationId: "health",
-    summary: "Health, stage and version",
-    responses: { "200": json(ref("HealthResponse"), "The API is up"), ...errorsOf("internal") },
-  },
-  "GET /rooms": {
-    operationId: "listRooms",
-    summary: "Every room",
+/**
+ * An operation of the document from its handler's declaration. Routes that need a token when the stage requires
+ * tokens (all but `publicHttpRoutes`) may also answer `unauthorized`.
+ */
+export const operationOf = (routeKey: keyof typeof httpRoutes, operation: Operation) => {
+  const parameters = parametersOf(operation);
+  const errors = [...(operation.errors ?? [])];
+  if (!publicHttpRoutes.includes(routeKey)) errors.push("unauthorized");
+  errors.sort((a, b) => ErrorStatus[a] - ErrorStatus[b]);
+  return {
+    operationId: operation.operationId,
+    summary: operation.summary,
+    ...(operation.description && { description: operation.description }),
+    ...(parameters.length > 0 && { parameters }),
+    ...(operation.body && {
+      requestBody: { required: true, content: { "application/json": { schema: schemaOf(operation.body) } } },
+    }),
     responses: {
-      "200": json(ref("ListRoomsResponse"), "The rooms"),
-      ...errorsOf("unavailable", "rate_limited"),
-    },
-  },
-  "POST /rooms/{roomId}/messages": {
-    operationId: "sendMessage",
-    summary: "Post a message to a room",
-    description:
-      `A \`clientMessageId\` makes the send idempotent for ${idempotencyHours} hours per (roomId, userId, ` +
-      "clientMessageId): a repeat answers 200 with the first message and stores nothing new, so retry freely. " +
-      `Bodies over ${Limits.maxBodyBytes} bytes get 413; unknown body fields are refused.`,
-    parameters: [roomIdParameter],
-    requestBody: { required: true, content: { "application/json": { schema: ref("SendMessageRequest") } } },
-    responses: {
-      "201": json(ref("SendMessageResponse"), "Stored and pushed to the room"),
-      "200": json(
-        ref("SendMessageResponse"),
-        "An idempotent replay: the first message with this clientMessageId",
+      ...Object.fromEntries(
+        Object.entries(operation.responses).map(([status, { schema, description }]) => [
+          status,
+          json(schemaOf(schema), description),
+        ]),
       ),
-      ...errorsOf("invalid_json", "validation_failed", "payload_too_large", "rate_limited", "unavailable"),
+      ...errorsOf(errors),
     },
-  },
-  "GET /rooms/{roomId}/messages": {
-    operationId: "getMessages",
-    summary: "A page of a room's messages, oldest first",
-    description:
-      "Without `after`: the newest `limit` messages (older than `before` if given); `hasMore` says whether older " +
-      "ones exist. With `after`: the oldest `limit` messages newer than it (reconnect catch-up); `hasMore` says " +
-      "whether newer ones exist. An unknown room reads as empty.",
-    parameters: [
-      roomIdParameter,
-      {
-        name: "limit",
-        in: "query",
-        schema: {
-          type: "integer",
-          minimum: 1,
-          maximum: Limits.historyMaxLimit,
-          default: Limits.historyDefaultLimit,
-        },
-      },
-      {
-        name: "before",
-        in: "query",
-        description: "Page back from this id; not with `after`",
-        schema: ref("MessageId"),
-      },
-      {
-        name: "after",
-        in: "query",
-        description: "Read forward from this id; not with `before`",
-        schema: ref("MessageId"),
-      },
-    ],
-    responses: {
-      "200": json(ref("GetMessagesResponse"), "The page"),
-      ...errorsOf("validation_failed", "rate_limited", "unavailable"),
-    },
-  },
-  "GET /rooms/{roomId}/members": {
-    operationId: "listMembers",
-    summary: "Who is in a room now",
-    description: "One entry per user with at least one WebSocket connection subscribed to the room.",
-    parameters: [roomIdParameter],
-    responses: {
-      "200": json(ref("MembersResponse"), "The members"),
-      ...errorsOf("validation_failed", "unavailable"),
-    },
-  },
-  "GET /openapi.json": {
-    operationId: "openApi",
-    summary: "This document",
-    responses: { "200": json({ type: "object" }, "The OpenAPI 3.1 document of the API") },
-  },
-} satisfies Record<Exclude<keyof typeof httpRoutes, "$default">, object>;
+  };
+};
 
-/** The names of `GET /rooms/{roomId}/messages`'s query parameters, as `GetMessagesQuery` reads them. */
-export const historyQueryNames = Object.keys(GetMessagesQuery.pipe[0].entries);
+/** Every HTTP route of the route table but `$default`, with the operation its handler module declares. */
+export const declaredOperations = async () => {
+  const routes = Object.entries(httpRoutes).filter(([routeKey]) => routeKey !== "$default");
+  return Promise.all(
+    routes.map(async ([routeKey, module]) => {
+      const { operation } = (await import(/* @vite-ignore */ `../${module}.ts`)) as { operation?: Operation };
+      if (!operation?.operationId || !operation.summary) {
+        throw new Error(
+          `${module} must export the \`operation\` of ${routeKey}, with an operationId and summary`,
+        );
+      }
+      return { routeKey: routeKey as keyof typeof httpRoutes, module, operation };
+    }),
+  );
+};
 
 /** Builds the document. */
-export const openApiDocument = () => {
+export const openApiDocument = async () => {
   const paths: Record<string, Record<string, object>> = {};
-  for (const [routeKey, operation] of Object.entries(operations)) {
+  for (const { routeKey, operation } of await declaredOperations()) {
     const [method = "", path = ""] = routeKey.split(" ");
-    paths[path] = { ...paths[path], [method.toLowerCase()]: operation };
+    paths[path] = { ...paths[path], [method.toLowerCase()]: operationOf(routeKey, operation) };
   }
   return {
     openapi: "3.1.0",
