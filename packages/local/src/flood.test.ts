@@ -57,17 +57,9 @@ describe("per-user frame limits", () => {
       await client.waitFor(i + 1, (frame) => frame.type === "subscribed" || frame.type === "error");
     }
 
-    expect(client.frames.map((frame) => frame.type)).toEqual([
-      "subscribed",
-      "subscribed",
-      "subscribed",
-      "error",
-    ]);
-    expect(client.frames[3]).toMatchObject({
-      type: "error",
-      roomId: "hop-3",
-      error: { code: "rate_limited" },
-    });
+    const answers = client.frames.filter((frame) => frame.type === "subscribed" || frame.type === "error");
+    expect(answers.map((frame) => frame.type)).toEqual(["subscribed", "subscribed", "subscribed", "error"]);
+    expect(answers[3]).toMatchObject({ type: "error", roomId: "hop-3", error: { code: "rate_limited" } });
     await client.close();
   });
 });
