@@ -1,16 +1,9 @@
 import { defineConfig } from "vitest/config";
+import { coverage } from "../../vitest.coverage";
 
 export default defineConfig({
   test: {
-    // Measured on every run (`pnpm test`, and so CI): a summary here, and coverage/coverage-summary.json for .ci/run.
-    coverage: {
-      enabled: true,
-      provider: "v8",
-      include: ["src/**/*.ts"],
-      exclude: ["src/**/*.test.ts"],
-      reporter: ["text-summary", "json-summary"],
-      thresholds: { lines: 80 },
-    },
+    coverage,
     globalSetup: ["./test/global-setup.ts"],
   },
 });
