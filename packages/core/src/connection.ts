@@ -1,6 +1,6 @@
 import { Limits, type Member } from "@chat/types";
-import { Entity, type EntityItem, Service } from "electrodb";
-import { entityConfig, epochSeconds, keys } from "./entity";
+import type { EntityItem } from "electrodb";
+import { Entity, entityConfig, epochSeconds, keys, Service } from "./entity";
 import { AppError, isConditionalCheckFailure, storage } from "./error";
 
 // Every row of a connection expires (TTL) a while after API Gateway's 2-hour cap, in case `$disconnect` never runs.

@@ -1,5 +1,4 @@
-import { Entity } from "electrodb";
-import { entityConfig, keys } from "./entity";
+import { Entity, entityConfig, keys } from "./entity";
 import { AppError, isConditionalCheckFailure, storage } from "./error";
 
 /**

@@ -1,6 +1,5 @@
 import { DEFAULT_ROOM_ID, type Room } from "@chat/types";
-import { Entity } from "electrodb";
-import { entityConfig, keys } from "./entity";
+import { Entity, entityConfig, keys } from "./entity";
 import { storage } from "./error";
 
 /** One row per room, all in one partition, so `GET /rooms` is a Query sorted by id. */
