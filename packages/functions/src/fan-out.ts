@@ -3,7 +3,7 @@ import * as Connection from "@chat/core/connection";
 import type { ServerFrame } from "@chat/types";
 import pLimit from "p-limit";
 import type { Logger } from "./observability";
-import { encodeFrame, POST_CONCURRENCY, postToConnection } from "./realtime";
+import { type EncodedFrame, encodeFrame, POST_CONCURRENCY, postToConnection } from "./realtime";
 
 /**
  * Typing and presence notices are sent in rooms of up to this many subscribed connections (PubNub's "announce max"
@@ -80,7 +80,7 @@ const HANDSHAKE_GRACE_MS = 10_000;
 
 const post = async (
   { connectionId, connectedAt }: Connection.RoomListener,
-  data: Uint8Array,
+  data: EncodedFrame,
   log: Logger,
 ): Promise<Outcome> => {
   try {
