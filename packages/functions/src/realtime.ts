@@ -32,7 +32,6 @@ let client: ApiGatewayManagementApiClient | undefined;
 export const managementApi = (): ApiGatewayManagementApiClient => {
   client ??= new ApiGatewayManagementApiClient({
     endpoint: Resource.Realtime.managementEndpoint,
-    cacheMiddleware: true,
     requestHandler: new NodeHttpHandler({
       httpAgent: new HttpAgent(agentOptions),
       httpsAgent: new HttpsAgent(agentOptions),
