@@ -6,32 +6,47 @@ import { describe, expect, it } from "vitest";
 const run = promisify(execFile);
 const here = fileURLToPath(new URL(".", import.meta.url));
 
-// A fresh Node.js process, so that nothing else has loaded pino before the module under test is imported.
+// A fresh Node.js process, so that nothing else has loaded pino or Powertools before the module under test is imported.
 const script = `
 import { createRequire } from "node:module";
-const loaded = () => Object.keys(createRequire(import.meta.url).cache).some((file) => /[\\\\/]pino[\\\\/]pino\\.js$/.test(file));
-const { logger } = await import("./observability.ts");
-const atImport = loaded();
+const cache = createRequire(import.meta.url).cache;
+const loaded = (pattern) => Object.keys(cache).some((file) => pattern.test(file.replaceAll("\\\\", "/")));
+const state = () => ({ pino: loaded(/\\/pino\\/pino\\.js$/), powertools: loaded(/\\/@aws-lambda-powertools\\/metrics\\//) });
+const { flushMetrics, logger, metrics, MetricUnit } = await import("./observability.ts");
+flushMetrics();
+const atImport = state();
 logger.child({ requestId: "r1" }).info({ probe: true }, "first line");
-console.log(JSON.stringify({ atImport, afterFirstUse: loaded() }));
+const afterLog = state();
+metrics.addMetric("Probe", MetricUnit.Count, 1);
+flushMetrics();
+console.log(JSON.stringify({ atImport, afterLog, afterMetric: state() }));
 `;
 
-describe("the logger", () => {
-  it("loads pino on its first use, not at import, and then writes JSON lines", async () => {
-    const { stdout } = await run(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
-      cwd: here,
-      env: {
-        ...process.env,
-        LOG_LEVEL: "info",
-        SST_RESOURCE_App: JSON.stringify({ name: "chat", stage: "test" }),
-      },
-    });
+const runScript = async () => {
+  const { stdout } = await run(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+    cwd: here,
+    env: {
+      ...process.env,
+      LOG_LEVEL: "info",
+      POWERTOOLS_METRICS_DISABLED: "false",
+      SST_RESOURCE_App: JSON.stringify({ name: "chat", stage: "test" }),
+    },
+  });
+  return stdout
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+};
 
-    const lines = stdout
-      .trim()
-      .split("\n")
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(lines.at(-1)).toEqual({ atImport: false, afterFirstUse: true });
+describe("the logger and the metrics", () => {
+  it("load pino and Powertools on their first use, not at import, then write JSON lines and EMF", async () => {
+    const lines = await runScript();
+
+    expect(lines.at(-1)).toEqual({
+      atImport: { pino: false, powertools: false },
+      afterLog: { pino: true, powertools: false },
+      afterMetric: { pino: true, powertools: true },
+    });
     expect(lines[0]).toMatchObject({
       level: "info",
       service: "chat",
@@ -39,5 +54,7 @@ describe("the logger", () => {
       probe: true,
       msg: "first line",
     });
+    const emf = lines.find((line) => "_aws" in line);
+    expect(emf).toMatchObject({ Probe: 1, Stage: "test" });
   }, 30_000);
 });

@@ -1,47 +1,66 @@
 import { createRequire } from "node:module";
-import { Metrics } from "@aws-lambda-powertools/metrics";
+import type { Metrics, MetricUnit as PowertoolsMetricUnit } from "@aws-lambda-powertools/metrics";
 import type { pino as PinoFactory, Logger as PinoLogger } from "pino";
 import { config } from "./config";
 
-export { MetricUnit } from "@aws-lambda-powertools/metrics";
-
 export type Logger = PinoLogger;
 
-// pino and its dependencies are ~9 ms of a handler's cold init: the logger is made when it is first used. A free
-// `require` call is one esbuild bundles and evaluates where it is called (SST's banner defines `require` in the
-// bundle); unbundled (tests, the local stack) pino is required through `createRequire`.
-let made: Logger | undefined;
-const make = (): Logger => {
-  if (made) return made;
-  const pino: typeof PinoFactory =
-    typeof require === "function" ? require("pino") : createRequire(import.meta.url)("pino");
-  made = pino({
+// pino (~9 ms) and Powertools Metrics (~3 ms) are a good part of a handler's cold init: both are loaded and made on
+// their first use, and a handler that records no metric never loads Powertools. A free `require` call is one
+// esbuild bundles and evaluates where it is called (SST's banner defines `require` in the bundle); unbundled
+// (tests, the local stack) the package is required through `createRequire`.
+const load = <T>(name: "pino" | "@aws-lambda-powertools/metrics"): T =>
+  typeof require === "function" ? require(name) : createRequire(import.meta.url)(name);
+
+/** An object made by `make` when first used, then forwarded to (its methods bound to it). */
+const onFirstUse = <T extends object>(make: () => T): T =>
+  new Proxy({} as T, {
+    get: (_, key) => {
+      const real = make();
+      const value: unknown = Reflect.get(real, key, real);
+      return typeof value === "function" ? value.bind(real) : value;
+    },
+    set: (_, key, value) => Reflect.set(make(), key, value),
+  });
+
+let madeLogger: Logger | undefined;
+const makeLogger = (): Logger => {
+  if (madeLogger) return madeLogger;
+  const pino = load<typeof PinoFactory>("pino");
+  madeLogger = pino({
     level: config.logLevel,
     base: { service: "chat" },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
   });
-  return made;
+  return madeLogger;
 };
 
 /** The one logger: JSON lines on stdout, which Lambda ships to CloudWatch Logs. Made on first use. */
-export const logger: Logger = new Proxy({} as Logger, {
-  get: (_, key) => {
-    const real = make();
-    const value: unknown = Reflect.get(real, key, real);
-    return typeof value === "function" ? value.bind(real) : value;
-  },
-  set: (_, key, value) => Reflect.set(make(), key, value),
-});
+export const logger: Logger = onFirstUse(makeLogger);
 
-/** The one metrics instance: CloudWatch EMF on stdout, namespace `Chat`, dimension `Stage`. */
-export const metrics = new Metrics({
-  namespace: "Chat",
-  serviceName: "chat",
-  defaultDimensions: { Stage: config.stage },
-});
+let madeMetrics: Metrics | undefined;
+const makeMetrics = (): Metrics => {
+  if (madeMetrics) return madeMetrics;
+  const { Metrics } = load<typeof import("@aws-lambda-powertools/metrics")>("@aws-lambda-powertools/metrics");
+  madeMetrics = new Metrics({
+    namespace: "Chat",
+    serviceName: "chat",
+    defaultDimensions: { Stage: config.stage },
+  });
+  return madeMetrics;
+};
+
+/** The one metrics instance: CloudWatch EMF on stdout, namespace `Chat`, dimension `Stage`. Made on first use. */
+export const metrics: Metrics = onFirstUse(makeMetrics);
+
+/** The units the handlers record in (Powertools' names; importing its `MetricUnit` would load Powertools at init). */
+export const MetricUnit = {
+  Count: "Count",
+  Milliseconds: "Milliseconds",
+} as const satisfies Partial<typeof PowertoolsMetricUnit>;
 
 /** Writes the metrics an invocation recorded, if any (Powertools warns on an empty flush). */
 export const flushMetrics = (): void => {
-  if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+  if (madeMetrics?.hasStoredMetrics()) madeMetrics.publishStoredMetrics();
 };
