@@ -9,8 +9,13 @@ export type Logger = PinoLogger;
 // their first use, and a handler that records no metric never loads Powertools. A free `require` call is one
 // esbuild bundles and evaluates where it is called (SST's banner defines `require` in the bundle); unbundled
 // (tests, the local stack) the package is required through `createRequire`.
-const load = <T>(name: "pino" | "@aws-lambda-powertools/metrics"): T =>
-  typeof require === "function" ? require(name) : createRequire(import.meta.url)(name);
+// Each `require` names its package literally: esbuild bundles only a require of a string literal.
+const loadPino = (): typeof PinoFactory =>
+  typeof require === "function" ? require("pino") : createRequire(import.meta.url)("pino");
+const loadPowertools = (): typeof import("@aws-lambda-powertools/metrics") =>
+  typeof require === "function"
+    ? require("@aws-lambda-powertools/metrics")
+    : createRequire(import.meta.url)("@aws-lambda-powertools/metrics");
 
 /** An object made by `make` when first used, then forwarded to (its methods bound to it). */
 const onFirstUse = <T extends object>(make: () => T): T =>
@@ -26,7 +31,7 @@ const onFirstUse = <T extends object>(make: () => T): T =>
 let madeLogger: Logger | undefined;
 const makeLogger = (): Logger => {
   if (madeLogger) return madeLogger;
-  const pino = load<typeof PinoFactory>("pino");
+  const pino = loadPino();
   madeLogger = pino({
     level: config.logLevel,
     base: { service: "chat" },
@@ -42,7 +47,7 @@ export const logger: Logger = onFirstUse(makeLogger);
 let madeMetrics: Metrics | undefined;
 const makeMetrics = (): Metrics => {
   if (madeMetrics) return madeMetrics;
-  const { Metrics } = load<typeof import("@aws-lambda-powertools/metrics")>("@aws-lambda-powertools/metrics");
+  const { Metrics } = loadPowertools();
   madeMetrics = new Metrics({
     namespace: "Chat",
     serviceName: "chat",
