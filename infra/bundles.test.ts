@@ -71,6 +71,20 @@ describe("the Lambda bundles, built as SST deploys them", () => {
     expect(commonJsSdkInputs(bundleOf(module))).toEqual([]);
   });
 
+  // The logger and the metrics load pino and Powertools on first use, through a `require` esbuild must bundle: a
+  // missing copy would only fail at the first log line on AWS, where no node_modules sit beside the bundle.
+  it.each(handlerModules)("bundles pino and Powertools Metrics into %s, for their first use", (module) => {
+    const inputs = Object.keys(bundleOf(module).metafile.inputs);
+    expect(inputs.some((input) => /\/pino\/pino\.js$/.test(input))).toBe(true);
+    expect(inputs.some((input) => /\/@aws-lambda-powertools\/metrics\//.test(input))).toBe(true);
+  });
+
+  it.each(handlerModules)("bundles ElectroDB into %s if it has entities, for their first use", (module) => {
+    const inputs = Object.keys(bundleOf(module).metafile.inputs);
+    const hasEntities = inputs.some((input) => input.endsWith("packages/core/src/entity.ts"));
+    expect(inputs.some((input) => /\/electrodb\/index\.js$/.test(input))).toBe(hasEntities);
+  });
+
   it("carries the WebSocket management client in exactly the handlers listed as posting to connections", () => {
     const carrying = handlerModules.filter((module) => bundleOf(module).code.includes("PostToConnection"));
     expect(carrying.sort()).toEqual([...postsToConnections].sort());

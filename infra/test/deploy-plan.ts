@@ -22,7 +22,7 @@ export interface BuildRequest {
   handler: string;
   runtime: string;
   links: Record<string, unknown>;
-  properties: { format?: string; minify?: boolean; architecture?: string };
+  properties: { format?: string; minify?: boolean; architecture?: string; esbuild?: { keepNames?: boolean } };
 }
 
 /** The result of running the app's config for one stage, without AWS. */

@@ -3,7 +3,7 @@ import * as Connection from "@chat/core/connection";
 import * as Presence from "@chat/core/presence";
 import type { ServerFrame } from "@chat/types";
 import pLimit from "p-limit";
-import { encodeFrame, POST_CONCURRENCY, postToConnection } from "./management-api";
+import { type EncodedFrame, encodeFrame, POST_CONCURRENCY, postToConnection } from "./management-api";
 import type { Logger } from "./observability";
 
 /**
@@ -90,7 +90,7 @@ export const HANDSHAKE_GRACE_MS = 10_000;
 
 const post = async (
   { connectionId, connectedAt }: Connection.RoomListener,
-  data: Uint8Array,
+  data: EncodedFrame,
   log: Logger,
 ): Promise<Outcome> => {
   try {

@@ -1,5 +1,4 @@
-import { Entity } from "electrodb";
-import { entityConfig, keys } from "../entity";
+import { Entity, entityConfig, keys } from "../entity";
 
 /**
  * How many connections a user has open: one row per user, changed in the same transaction as the user's

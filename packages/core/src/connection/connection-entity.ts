@@ -1,5 +1,5 @@
-import { Entity, type EntityItem } from "electrodb";
-import { entityConfig, keys } from "../entity";
+import type { EntityItem } from "electrodb";
+import { Entity, entityConfig, keys } from "../entity";
 
 /**
  * One row per (connection, room it is subscribed to). By connection id, to drop them all on disconnect; by room on

@@ -1,6 +1,5 @@
 import { Limits } from "@chat/types";
-import { Service } from "electrodb";
-import { entityConfig } from "../entity";
+import { entityConfig, Service } from "../entity";
 import { AppError, storage } from "../error";
 import * as Presence from "../presence";
 import { ConnectionCountEntity } from "./connection-count-entity";

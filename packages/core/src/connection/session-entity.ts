@@ -1,5 +1,5 @@
-import { Entity, type EntityItem } from "electrodb";
-import { entityConfig, keys } from "../entity";
+import type { EntityItem } from "electrodb";
+import { Entity, entityConfig, keys } from "../entity";
 
 /**
  * Who a connection belongs to, whatever rooms it is subscribed to (possibly none), and how many rooms that is: the

@@ -1,5 +1,4 @@
-import { Entity } from "electrodb";
-import { entityConfig, keys } from "../entity";
+import { Entity, entityConfig, keys } from "../entity";
 
 /** One row per (user, open connection): which connections count against the user's cap. */
 export const UserConnectionEntity = new Entity(

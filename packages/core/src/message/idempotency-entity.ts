@@ -1,5 +1,4 @@
-import { Entity } from "electrodb";
-import { entityConfig, keys } from "../entity";
+import { Entity, entityConfig, keys } from "../entity";
 
 /**
  * `(roomId, userId, clientMessageId) -> messageId`, kept for 24 hours (TTL). Written in the same transaction as

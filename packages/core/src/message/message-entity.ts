@@ -1,6 +1,6 @@
 import type { ChatMessage } from "@chat/types";
-import { Entity, type EntityItem } from "electrodb";
-import { entityConfig, keys } from "../entity";
+import type { EntityItem } from "electrodb";
+import { Entity, entityConfig, keys } from "../entity";
 
 /** Messages by room, sorted by id: a page of history is one Query. */
 export const MessageEntity = new Entity(

@@ -1,8 +1,7 @@
 import type { ChatMessage } from "@chat/types";
 import { Limits } from "@chat/types";
-import { Service } from "electrodb";
 import { decodeTime, monotonicFactory } from "ulid";
-import { entityConfig, epochSeconds } from "../entity";
+import { entityConfig, epochSeconds, Service } from "../entity";
 import { AppError, conditionally, storage } from "../error";
 import { RoomEntity } from "../room/room-entity";
 import { IdempotencyEntity } from "./idempotency-entity";

@@ -1,5 +1,4 @@
-import { Entity } from "electrodb";
-import { entityConfig, keys } from "../entity";
+import { Entity, entityConfig, keys } from "../entity";
 
 /**
  * One row per (room, user present in it): how many of the user's connections are subscribed to the room, and what

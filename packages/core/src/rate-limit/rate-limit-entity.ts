@@ -1,5 +1,4 @@
-import { Entity } from "electrodb";
-import { entityConfig, keys } from "../entity";
+import { Entity, entityConfig, keys } from "../entity";
 
 /**
  * Fixed-window request counters: one row per (scope, subject, window), incremented atomically and expiring (TTL)

@@ -1,5 +1,4 @@
-import { Entity } from "electrodb";
-import { entityConfig, keys } from "../entity";
+import { Entity, entityConfig, keys } from "../entity";
 
 /** One row per (scope, subject): when it last passed a throttle. */
 export const ThrottleEntity = new Entity(

@@ -1,5 +1,4 @@
-import { Entity } from "electrodb";
-import { entityConfig, keys } from "../entity";
+import { Entity, entityConfig, keys } from "../entity";
 
 /** One row per room, all in one partition, so `GET /rooms` is a Query sorted by id. */
 export const RoomEntity = new Entity(
