@@ -1,3 +1,4 @@
+import { UserId } from "@chat/types";
 import * as v from "valibot";
 
 // Side-effect free: infra/ and the local stack import it to build the `Settings` resource handlers read.
@@ -34,6 +35,8 @@ export type AuthSettings = v.InferOutput<typeof AuthSettings>;
 /** Per-stage settings of the handlers, linked to them as the SST resource `Settings`. */
 export const Settings = v.object({
   auth: AuthSettings,
+  /** Stage admins: user ids that act as owner in every room (as does a token with the `chat_admin: true` claim). */
+  admins: v.optional(v.array(UserId), []),
   limits: v.object({
     /** Messages one user may send per minute (REST and WebSocket together). */
     sendsPerMinute: PositiveInteger,
@@ -57,6 +60,7 @@ export type Settings = v.InferOutput<typeof Settings>;
 /** What a stage gets unless it says otherwise. */
 export const defaultSettings: Settings = {
   auth: { mode: "none" },
+  admins: [],
   limits: {
     sendsPerMinute: 60,
     framesPerMinute: 120,

@@ -1,3 +1,4 @@
+import { Limits } from "@chat/types";
 import { startLocalStack } from "./stack";
 import { startWebServer } from "./web-server";
 
@@ -19,12 +20,24 @@ if (auth !== "none" && auth !== "jwt") {
   process.exit(1);
 }
 
+// Stage admins act as owner in every room; each must be a valid user id.
+const admins = (process.env.CHAT_ADMINS ?? "")
+  .split(",")
+  .map((userId) => userId.trim())
+  .filter(Boolean);
+const badAdmin = admins.find((userId) => !Limits.userIdPattern.test(userId));
+if (badAdmin !== undefined) {
+  console.error(`CHAT_ADMINS must be comma-separated user ids, got "${badAdmin}"`);
+  process.exit(1);
+}
+
 const started = performance.now();
 const stack = await startLocalStack({
   httpPort: port("CHAT_HTTP_PORT", 3000),
   wsPort: port("CHAT_WS_PORT", 3001),
   dataDir: process.env.CHAT_DATA_DIR || undefined,
   auth,
+  admins,
   corsOrigins: (process.env.CHAT_CORS_ORIGINS || "*").split(",").map((origin) => origin.trim()),
 }).catch((error: unknown) => {
   console.error(`Could not start the local stack: ${error instanceof Error ? error.message : String(error)}`);
@@ -48,6 +61,7 @@ console.log(`
   HTTP API       ${stack.httpUrl}
   WebSocket API  ${stack.wsUrl}/?roomId=general&userId=u1&username=alice
   DynamoDB       ${stack.dynamoEndpoint} (${process.env.CHAT_DATA_DIR ? `data in ${process.env.CHAT_DATA_DIR}` : "in memory"})
+  Admins         ${admins.length > 0 ? admins.join(", ") : "none (CHAT_ADMINS=a,b to name some)"}
   Auth           ${auth === "jwt" ? `JWT from ${stack.issuer.issuer} (a token: pnpm mint-token <userId>)` : "none (CHAT_AUTH=jwt to require tokens)"}
 
   Try:  curl -s ${stack.httpUrl}/health
