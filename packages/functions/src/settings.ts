@@ -32,6 +32,23 @@ export const AuthSettings = v.variant("mode", [
 ]);
 export type AuthSettings = v.InferOutput<typeof AuthSettings>;
 
+/**
+ * The stage admins from a comma-separated list of user ids (`CHAT_ADMINS`, for `pnpm dev` and deploys); throws
+ * naming the first entry that is not a user id.
+ */
+export const parseAdmins = (list: string | undefined): string[] => {
+  const admins = (list ?? "")
+    .split(",")
+    .map((userId) => userId.trim())
+    .filter(Boolean);
+  for (const userId of admins) {
+    if (!v.is(UserId, userId)) {
+      throw new Error(`CHAT_ADMINS: "${userId}" is not a user id (1 to 128 of A-Z, a-z, 0-9, _ . : @ and -)`);
+    }
+  }
+  return admins;
+};
+
 /** Per-stage settings of the handlers, linked to them as the SST resource `Settings`. */
 export const Settings = v.object({
   auth: AuthSettings,

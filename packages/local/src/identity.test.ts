@@ -10,7 +10,7 @@ import { type LocalStack, startLocalStack } from "./stack";
 let stack: LocalStack;
 // The handlers' modules read the stage's settings: imported once the stack has set them.
 let identity: typeof import("@chat/functions/edge/identity");
-let authorize: (typeof import("@chat/functions/ws/authorize"))["handler"];
+let authorize: typeof import("@chat/functions/ws/authorize")["handler"];
 
 beforeAll(async () => {
   stack = await startLocalStack({
@@ -94,7 +94,9 @@ describe("the user of a socket on a jwt stage", () => {
     const token = await stack.issuer.mint("frank", { name: "Frank" });
     const client = await connectClient(stack.wsUrl, { roomId: "identity-ws", token });
     try {
-      client.socket.send(JSON.stringify({ type: "send", roomId: "identity-ws", text: "hey", clientMessageId: "c1" }));
+      client.socket.send(
+        JSON.stringify({ type: "send", roomId: "identity-ws", text: "hey", clientMessageId: "c1" }),
+      );
 
       const [ack] = await client.waitFor(1, (frame) => frame.type === "ack");
 
@@ -121,7 +123,10 @@ describe("the user of a socket on a jwt stage", () => {
   it("refuses a handshake whose userId is not the token's subject with 403", async () => {
     const token = await stack.issuer.mint("alice", { name: "Alice" });
 
-    const refused = await refusedHandshake(stack.wsUrl, new URLSearchParams({ userId: "bob", token }).toString());
+    const refused = await refusedHandshake(
+      stack.wsUrl,
+      new URLSearchParams({ userId: "bob", token }).toString(),
+    );
 
     expect(refused.status).toBe(403);
   });
@@ -137,7 +142,9 @@ describe("stage admins", () => {
     }) as unknown as APIGatewayRequestAuthorizerEvent;
 
   it("are passed by the $connect authorizer: the chat_admin claim or the stage's list, with the name", async () => {
-    const claimed = await authorize(authorizerEvent(await stack.issuer.mint("ann", { admin: true, name: "Ann" })));
+    const claimed = await authorize(
+      authorizerEvent(await stack.issuer.mint("ann", { admin: true, name: "Ann" })),
+    );
     const listed = await authorize(authorizerEvent(await stack.issuer.mint("boss")));
     const plain = await authorize(authorizerEvent(await stack.issuer.mint("pat", { admin: false })));
 
@@ -147,9 +154,14 @@ describe("stage admins", () => {
   });
 
   it("are recognised from the HTTP authorizer's string claims and from the socket's context", () => {
-    const http = (claims: Record<string, string>) => identity.httpIdentity({ authorizer: { jwt: { claims } } });
+    const http = (claims: Record<string, string>) =>
+      identity.httpIdentity({ authorizer: { jwt: { claims } } });
 
-    expect(http({ sub: "ann", chat_admin: "true", name: "Ann" })).toEqual({ userId: "ann", name: "Ann", admin: true });
+    expect(http({ sub: "ann", chat_admin: "true", name: "Ann" })).toEqual({
+      userId: "ann",
+      name: "Ann",
+      admin: true,
+    });
     expect(http({ sub: "boss" })?.admin).toBe(true);
     expect(http({ sub: "pat", chat_admin: "false" })?.admin).toBe(false);
     expect(identity.socketIdentity({ authorizer: { userId: "ann", admin: true } })?.admin).toBe(true);

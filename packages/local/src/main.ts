@@ -1,4 +1,4 @@
-import { Limits } from "@chat/types";
+import { parseAdmins } from "@chat/functions/settings";
 import { startLocalStack } from "./stack";
 import { startWebServer } from "./web-server";
 
@@ -20,16 +20,15 @@ if (auth !== "none" && auth !== "jwt") {
   process.exit(1);
 }
 
-// Stage admins act as owner in every room; each must be a valid user id.
-const admins = (process.env.CHAT_ADMINS ?? "")
-  .split(",")
-  .map((userId) => userId.trim())
-  .filter(Boolean);
-const badAdmin = admins.find((userId) => !Limits.userIdPattern.test(userId));
-if (badAdmin !== undefined) {
-  console.error(`CHAT_ADMINS must be comma-separated user ids, got "${badAdmin}"`);
-  process.exit(1);
-}
+// Stage admins act as owner in every room.
+const admins = (() => {
+  try {
+    return parseAdmins(process.env.CHAT_ADMINS);
+  } catch (error) {
+    console.error((error as Error).message);
+    process.exit(1);
+  }
+})();
 
 const started = performance.now();
 const stack = await startLocalStack({

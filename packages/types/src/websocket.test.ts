@@ -43,14 +43,17 @@ describe("ConnectQuery", () => {
   });
 
   // CHANGE (Identity): optional here; the edge requires both when the stage takes no tokens.
-  it.each(["userId", "username"] as const)("leaves %s out when not given (the token names the user)", (field) => {
-    const { [field]: _, ...input } = { userId: "u1", username: "alice" };
+  it.each(["userId", "username"] as const)(
+    "leaves %s out when not given (the token names the user)",
+    (field) => {
+      const { [field]: _, ...input } = { userId: "u1", username: "alice" };
 
-    const result = v.safeParse(ConnectQuery, input);
+      const result = v.safeParse(ConnectQuery, input);
 
-    expect(result.success).toBe(true);
-    expect(result.output).not.toHaveProperty(field);
-  });
+      expect(result.success).toBe(true);
+      expect(result.output).not.toHaveProperty(field);
+    },
+  );
 
   it.each([
     {

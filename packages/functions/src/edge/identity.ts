@@ -47,7 +47,11 @@ export const httpIdentity = (requestContext: object): Identity | null => {
   if (config.settings.auth.mode === "none") return null;
   const { authorizer } = requestContext as { authorizer?: { jwt?: { claims?: Record<string, unknown> } } };
   const claims = authorizer?.jwt?.claims ?? {};
-  return identityOf(claims.sub, displayName(claims.name) ?? displayName(claims.preferred_username), claims.chat_admin);
+  return identityOf(
+    claims.sub,
+    displayName(claims.name) ?? displayName(claims.preferred_username),
+    claims.chat_admin,
+  );
 };
 
 /** The caller of a WebSocket route, from the context the `$connect` authorizer returned. */
@@ -91,7 +95,11 @@ const missing = (field: string, what: string) =>
 export const resolveCaller = (
   identity: Identity | null,
   given: GivenUser,
-  { fields = bodyFields, what = "body", requireName = true }: { fields?: UserFields; what?: string; requireName?: boolean } = {},
+  {
+    fields = bodyFields,
+    what = "body",
+    requireName = true,
+  }: { fields?: UserFields; what?: string; requireName?: boolean } = {},
 ): Caller => {
   if (identity) {
     if (given.userId !== undefined && given.userId !== identity.userId) {
