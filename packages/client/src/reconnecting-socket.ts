@@ -144,7 +144,10 @@ export class ReconnectingSocket {
     if (first === undefined) return;
     const generation = ++this.#generation;
     const { auth } = this.#options;
-    if (!auth) return this.#openSocket(first, generation, undefined);
+    if (!auth) {
+      this.#openSocket(first, generation, undefined);
+      return;
+    }
     // Until the token comes, a handshake is under way: nothing else may open a socket.
     this.#connectScheduled = true;
     auth.token().then(
@@ -206,7 +209,10 @@ export class ReconnectingSocket {
     const settle = (refusal: ChatError | undefined) => {
       if (generation !== this.#generation || this.#closed) return;
       this.#connectScheduled = false;
-      if (!refusal) return this.#reconnectLater();
+      if (!refusal) {
+        this.#reconnectLater();
+        return;
+      }
       this.#closed = true;
       this.#owner.refused(refusal);
     };
