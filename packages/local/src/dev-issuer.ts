@@ -168,7 +168,7 @@ export const createDevIssuer = async (baseUrl: string, audience = "chat-local"):
 };
 
 /** The whole body, or null once it passes `limit` bytes (the rest is read and dropped). */
-const readLimited = async (req: IncomingMessage, limit: number): Promise<Buffer | null> => {
+export const readLimited = async (req: IncomingMessage, limit: number): Promise<Buffer | null> => {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {

@@ -47,6 +47,8 @@ const web = await startWebServer({
   httpUrl: stack.httpUrl,
   wsUrl: stack.wsUrl,
   port: port("CHAT_WEB_PORT", 5173),
+  // The page signs in through the development issuer when the stack requires tokens.
+  issuer: auth === "jwt" ? stack.issuer : undefined,
 }).catch(async (error: unknown) => {
   console.error(`Could not start the web page: ${error instanceof Error ? error.message : String(error)}`);
   await stack.stop();
