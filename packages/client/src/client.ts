@@ -319,6 +319,12 @@ export class ChatClient implements RestApi {
 
   /** Why the API refuses this client, asked with a protected read of the room (see `SocketAuth.refusal`). */
   async #refusal(roomId: string): Promise<ChatError | undefined> {
+    // A read cannot tell this one: the API refuses a handshake naming someone else than the token's subject.
+    const { sub } = this.#claims;
+    const { userId } = this.#given;
+    if (userId !== undefined && typeof sub === "string" && sub !== userId) {
+      return new ChatApiError(403, { code: "forbidden", message: "userId must be the token's subject" });
+    }
     try {
       await this.history(roomId, { limit: 1 });
       return undefined;

@@ -140,6 +140,19 @@ describe("the token on the socket", () => {
     expect(token.calls).toEqual(["bad", "bad"]);
   });
 
+  it("ends in closed with a forbidden error when userId is not the token's subject", async () => {
+    const token = await stack.current.issuer.mint("henry");
+    const connection = tokenClient(token, { userId: "someone-else", username: "H" }).connect({
+      rooms: [uniqueRoom("impostor")],
+    });
+    const errors: ChatError[] = [];
+    connection.on("error", (error) => errors.push(error));
+
+    await waitFor("closed", () => connection.status === "closed");
+
+    expect(errors.map((error) => (error as ChatApiError).code)).toEqual(["forbidden"]);
+  });
+
   it("reconnects when the look over REST finds the token good again (it had expired)", async () => {
     const roomId = uniqueRoom("expired");
     const token = provider("gina", ["expired"], "Gina");
