@@ -7,4 +7,7 @@ process.env.CHAT_JWT_AUDIENCE = "chat-api";
 // Production names its browser origins; the HTTP API must allow exactly those.
 const corsOrigins = ["https://chat.example.com", "https://admin.example.com"];
 process.env.CHAT_CORS_ORIGINS = corsOrigins.join(", ");
-describeStagePlan("production", { corsOrigins });
+// Stage admins act as owner in every room: every handler is told who they are.
+const admins = ["ops-1", "ops-2@example.com"];
+process.env.CHAT_ADMINS = admins.join(", ");
+describeStagePlan("production", { corsOrigins, admins });

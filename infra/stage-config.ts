@@ -3,7 +3,7 @@
  * Plain data with no SST globals, so `sst.config.ts` can read it in `app()` as well as in `run()`.
  */
 
-import { type AuthSettings, defaultSettings, type Settings } from "@chat/functions/settings";
+import { type AuthSettings, defaultSettings, parseAdmins, type Settings } from "@chat/functions/settings";
 
 /** Stages that hold real users' data: their table is retained and protected, and `sst remove` refuses them. */
 export const productionStages: readonly string[] = ["production"];
@@ -48,7 +48,7 @@ export interface AlarmThresholds {
 /** The configuration of one stage. */
 export interface StageConfig {
   production: boolean;
-  /** What the handlers are told through the `Settings` resource: auth mode and limits. */
+  /** What the handlers are told through the `Settings` resource: auth mode, stage admins and limits. */
   settings: Settings;
   /** Origins allowed to call the HTTP API from a browser (`CHAT_CORS_ORIGINS`; never `*` on production). */
   corsAllowOrigins: readonly string[];
@@ -97,10 +97,27 @@ const jwtFromEnvironment = (stage: string): AuthSettings => {
   return { mode: "jwt", issuer, audience };
 };
 
-/** Production stages require tokens unless told otherwise; other stages are open unless `CHAT_AUTH=jwt`. */
+/**
+ * What `CHAT_ALLOW_OPEN_PRODUCTION` must say for a production stage to deploy without tokens: a sentence nobody
+ * types by accident or copies from a development setup.
+ */
+export const OPEN_PRODUCTION_CONSENT = "yes-anyone-can-post";
+
+/**
+ * Production stages require tokens unless told otherwise; other stages are open unless `CHAT_AUTH=jwt`. Opening a
+ * production stage takes `CHAT_AUTH=none` and, deliberately, `CHAT_ALLOW_OPEN_PRODUCTION=yes-anyone-can-post`: a
+ * `CHAT_AUTH=none` left in a shell from development work must not open it.
+ */
 const authFor = (stage: string, production: boolean): AuthSettings => {
   const mode = process.env.CHAT_AUTH || (production ? "jwt" : "none");
   if (mode !== "jwt" && mode !== "none") throw new Error(`CHAT_AUTH must be "jwt" or "none", got "${mode}"`);
+  if (mode === "none" && production && process.env.CHAT_ALLOW_OPEN_PRODUCTION !== OPEN_PRODUCTION_CONSENT) {
+    throw new Error(
+      `Stage "${stage}" is a production stage and CHAT_AUTH=none would let anyone post as anyone. ` +
+        "Deploy it with tokens (CHAT_AUTH=jwt, CHAT_JWT_ISSUER, CHAT_JWT_AUDIENCE), or, if an open production " +
+        `stage is really what you want, also set CHAT_ALLOW_OPEN_PRODUCTION=${OPEN_PRODUCTION_CONSENT}.`,
+    );
+  }
   return mode === "jwt" ? jwtFromEnvironment(stage) : { mode: "none" };
 };
 
@@ -174,7 +191,11 @@ export const stageConfig = (stage: string): StageConfig => {
   const config = production ? productionConfig : developmentConfig;
   return {
     ...config,
-    settings: { ...defaultSettings, auth: authFor(stage, production) },
+    settings: {
+      ...defaultSettings,
+      auth: authFor(stage, production),
+      admins: parseAdmins(process.env.CHAT_ADMINS),
+    },
     corsAllowOrigins: corsOriginsFor(stage, production),
   };
 };

@@ -89,7 +89,10 @@ const dynamoGrants = (statements: Statement[]): DynamoGrants => {
  * Runs the app's config for `stage` under Pulumi's mocks once, then checks what it would deploy against the route
  * table, the table definition and the stage's configuration.
  */
-export const describeStagePlan = (stage: string, expected: { corsOrigins?: string[] } = {}) =>
+export const describeStagePlan = (
+  stage: string,
+  expected: { corsOrigins?: string[]; admins?: string[] } = {},
+) =>
   describe(`deploying the "${stage}" stage`, () => {
     const config = stageConfig(stage);
     let plan: DeployPlan;
@@ -199,6 +202,10 @@ export const describeStagePlan = (stage: string, expected: { corsOrigins?: strin
           ...(usesTable ? [Resources.Table] : []),
         ]);
         expect(fn.build.links[Resources.Settings], fn.module).toMatchObject(config.settings);
+        // The stage admins of CHAT_ADMINS reach every handler (none unless named).
+        expect(fn.build.links[Resources.Settings], fn.module).toMatchObject({
+          admins: expected.admins ?? [],
+        });
         // The table's own name and type (the mocks' URNs prefix the type with the stack's).
         if (usesTable) {
           expect(fn.build.links[Resources.Table], fn.module).toEqual({

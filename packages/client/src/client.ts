@@ -14,10 +14,10 @@ import {
 } from "@chat/types";
 import * as v from "valibot";
 import { RealtimeConnection } from "./connection";
-import { ChatApiError, ChatNetworkError, ChatProtocolError, codeForStatus } from "./errors";
+import { ChatApiError, ChatError, ChatNetworkError, ChatProtocolError, codeForStatus } from "./errors";
 import type { ConnectRoomsOptions } from "./realtime-options";
 import type { WebSocketConstructor } from "./reconnecting-socket";
-import type { HistoryQuery, RestApi, SendInput } from "./rest-api";
+import type { HistoryQuery, RestApi, SendInput, SocketAuth } from "./rest-api";
 import {
   backoffDelay,
   defaultRetry,
@@ -38,9 +38,19 @@ export interface ChatClientOptions {
   httpUrl: string;
   /** Base URL of the WebSocket API: `ws://127.0.0.1:3001` locally, the stage's WebSocket URL on AWS, or a path such as `/ws` behind a proxy. */
   wsUrl: string;
-  /** Who sends: validated like the API validates it. */
-  userId: string;
-  username: string;
+  /**
+   * Who sends, validated like the API validates it: required without a `token`. With one they may be left out
+   * (the token's subject is the user, its `name` claim the display name); a `userId` other than the token's subject
+   * is refused (403), and a `username` counts only when the token has no name.
+   */
+  userId?: string;
+  username?: string;
+  /**
+   * A bearer token for a stage that requires tokens, or a function that gets one (it may be async): REST calls
+   * send it as `Authorization: Bearer`, the socket as `?token=`. A function is asked again for a fresh token after
+   * a 401 (the call is then retried once) and before every (re)connect.
+   */
+  token?: string | (() => string | Promise<string>);
   /** Retries of network failures, 429 and 503 (and the gateway's 502/504). */
   retry?: RetryOptions;
   /** Gives up on one attempt after this long and counts it as a network failure. Default 15 s. */
@@ -62,33 +72,86 @@ export interface CallOptions {
 }
 
 const Identity = v.object({ userId: UserId, username: Username });
+const OptionalIdentity = v.object({ userId: v.optional(UserId), username: v.optional(Username) });
+
+/**
+ * What a token says of its user, read without verifying it (the API verifies it): the subject and display name,
+ * to know who "I" am. Empty when it cannot be read.
+ */
+const claimsOf = (token: string): { sub?: unknown; name?: unknown; preferred_username?: unknown } => {
+  try {
+    const payload = token.split(".")[1] ?? "";
+    const binary = atob(payload.replace(/-/g, "+").replace(/_/g, "/"));
+    const claims: unknown = JSON.parse(
+      new TextDecoder().decode(Uint8Array.from(binary, (char) => char.charCodeAt(0))),
+    );
+    return typeof claims === "object" && claims !== null ? claims : {};
+  } catch {
+    return {};
+  }
+};
+
+/** A claim as the API would take it for a display name (trimmed, at most 50 characters), or undefined. */
+const nameClaim = (claim: unknown): string | undefined => {
+  if (typeof claim !== "string") return undefined;
+  const parsed = v.safeParse(Username, [...claim.trim()].slice(0, 50).join(""));
+  return parsed.success ? parsed.output : undefined;
+};
 
 /**
  * A typed client of the chat API for browsers and Node 20+. REST calls validate every answer against the
  * @chat/types schemas and retry what is safe to retry; `connect` opens a realtime connection to one room or many.
  */
 export class ChatClient implements RestApi {
-  /** The identity every send and connection carries (`username` trimmed, as the API stores it). */
-  readonly userId: string;
-  readonly username: string;
+  /** How sockets prove who they are: with a `token` only. */
+  readonly socketAuth: SocketAuth | undefined;
+  readonly #given: { userId?: string | undefined; username?: string | undefined };
+  /** The newest token's claims. */
+  #claims: ReturnType<typeof claimsOf> = {};
+  /** The provider's latest token, shared by concurrent calls. */
+  #token: Promise<string> | undefined;
   readonly #options: ChatClientOptions;
   readonly #retry: Required<RetryOptions>;
   readonly #fetch: typeof fetch;
   readonly #random: () => number;
 
   constructor(options: ChatClientOptions) {
-    const identity = parseOrThrow(
-      Identity,
+    const { token } = options;
+    if (token !== undefined && typeof token !== "function" && (typeof token !== "string" || token === "")) {
+      throw new TypeError("`token` must be a non-empty string or a function returning one");
+    }
+    this.#given = parseOrThrow(
+      token === undefined ? Identity : OptionalIdentity,
       { userId: options.userId, username: options.username },
       "Invalid identity",
     );
-    this.userId = identity.userId;
-    this.username = identity.username;
     this.#options = options;
+    this.socketAuth =
+      token === undefined
+        ? undefined
+        : {
+            given: this.#given,
+            token: () => this.#bearer(true) as Promise<string>,
+            refusal: (roomId) => this.#refusal(roomId),
+          };
     this.#retry = { ...defaultRetry, ...options.retry };
     // Bound: a bare `fetch` stored on an object and called as a method throws "Illegal invocation" in browsers.
     this.#fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
     this.#random = options.random ?? Math.random;
+  }
+
+  /**
+   * The user: as given, else (with a token) the token's subject once a token has been read; undefined until then.
+   */
+  get userId(): string | undefined {
+    const { sub } = this.#claims;
+    return this.#given.userId ?? (typeof sub === "string" && sub !== "" ? sub : undefined);
+  }
+
+  /** The display name (trimmed, as the API stores it): the token's `name` or `preferred_username`, else as given. */
+  get username(): string | undefined {
+    const { name, preferred_username } = this.#claims;
+    return nameClaim(name) ?? nameClaim(preferred_username) ?? this.#given.username;
   }
 
   /**
@@ -97,7 +160,8 @@ export class ChatClient implements RestApi {
    * The request is checked against `SendMessageRequest` first: a bad one throws a 400 `ChatApiError` unsent.
    */
   async send(roomId: string, input: SendInput, options: CallOptions = {}): Promise<ChatMessage> {
-    const body = sendRequest(this, input);
+    // Only what was given: with a token, the API takes the rest from it.
+    const body = sendRequest(this.#given, input);
     const { message } = await this.#request(
       "POST",
       `/rooms/${encodeURIComponent(roomId)}/messages`,
@@ -178,6 +242,8 @@ export class ChatClient implements RestApi {
     const url = `${this.#options.httpUrl.replace(/\/+$/, "")}${path}`;
     const { attempts, maxDelayMs } = this.#retry;
     const timeoutMs = this.#options.timeoutMs ?? 15_000;
+    let token = await this.#bearer();
+    let refreshed = false;
     for (let attempt = 1; ; attempt++) {
       let answer: { status: number; headers: Headers; text: string };
       try {
@@ -187,6 +253,7 @@ export class ChatClient implements RestApi {
           headers: {
             accept: "application/json",
             ...(body !== undefined && { "content-type": "application/json" }),
+            ...(token !== undefined && { authorization: `Bearer ${token}` }),
           },
           ...(body !== undefined && { body: JSON.stringify(body) }),
           signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
@@ -203,11 +270,67 @@ export class ChatClient implements RestApi {
       }
       if (answer.status >= 200 && answer.status < 300) return parseBody(schema, answer.text, method, path);
       const error = toApiError(answer.status, answer.text, answer.headers.get("x-request-id") ?? undefined);
+      // The token expired or was revoked: a provider may have a fresh one. Once per call: a new token refused too
+      // will not be accepted by asking again.
+      if (answer.status === 401 && typeof this.#options.token === "function" && !refreshed) {
+        refreshed = true;
+        token = await this.#bearer(true);
+        continue;
+      }
       if (!isRetryableStatus(answer.status) || attempt >= attempts) throw error;
       const retryAfterMs = parseRetryAfter(answer.headers.get("retry-after"), Date.now());
       // Waiting less than asked would only be refused again; waiting longer than the cap is not what the caller wants.
       if (retryAfterMs !== undefined && retryAfterMs > maxDelayMs) throw error;
       await this.#wait({ method, path, attempt, reason: answer.status }, retryAfterMs, signal);
+    }
+  }
+
+  /** The token to send: the string, or the provider's latest (`fresh`: ask it anew); undefined without one. */
+  async #bearer(fresh = false): Promise<string | undefined> {
+    const option = this.#options.token;
+    if (option === undefined) return undefined;
+    if (typeof option === "string") return this.#read(option);
+    if (fresh || !this.#token) {
+      const pending = (async () => {
+        let token: unknown;
+        try {
+          token = await option();
+        } catch (cause) {
+          throw new ChatError(`The token provider failed: ${String(cause)}`, { cause });
+        }
+        if (typeof token !== "string" || token === "") {
+          throw new ChatError("The token provider must return a non-empty string");
+        }
+        return token;
+      })();
+      this.#token = pending;
+      // A failure is not remembered: the next call asks again.
+      pending.catch(() => {
+        if (this.#token === pending) this.#token = undefined;
+      });
+    }
+    return this.#read(await this.#token);
+  }
+
+  #read(token: string): string {
+    this.#claims = claimsOf(token);
+    return token;
+  }
+
+  /** Why the API refuses this client, asked with a protected read of the room (see `SocketAuth.refusal`). */
+  async #refusal(roomId: string): Promise<ChatError | undefined> {
+    // A read cannot tell this one: the API refuses a handshake naming someone else than the token's subject.
+    const { sub } = this.#claims;
+    const { userId } = this.#given;
+    if (userId !== undefined && typeof sub === "string" && sub !== userId) {
+      return new ChatApiError(403, { code: "forbidden", message: "userId must be the token's subject" });
+    }
+    try {
+      await this.history(roomId, { limit: 1 });
+      return undefined;
+    } catch (error) {
+      if (error instanceof ChatApiError && (error.status === 401 || error.status === 403)) return error;
+      return undefined;
     }
   }
 

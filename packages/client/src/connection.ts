@@ -96,10 +96,11 @@ export class RealtimeConnection {
       },
       closed: () => this.#status === "closed",
     });
-    const { userId, username } = api;
+    const auth = api.socketAuth;
+    const { userId, username } = auth ? auth.given : api;
     this.#socket = new ReconnectingSocket(
       WebSocket,
-      { ...this.#options, wsUrl, userId, username },
+      { ...this.#options, wsUrl, userId, username, auth },
       random,
       this.#timers,
       {
@@ -121,6 +122,11 @@ export class RealtimeConnection {
         },
         reconnecting: () => this.#setStatus("reconnecting"),
         error: (error) => this.#events.emit("error", error),
+        refused: (error) => {
+          // Told once, then closed: reconnecting could only be refused again.
+          this.#events.emit("error", error);
+          this.close();
+        },
       },
     );
   }

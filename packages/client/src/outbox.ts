@@ -9,8 +9,9 @@ import { sendRequest } from "./validate";
 export interface PendingMessage {
   clientMessageId: string;
   roomId: string;
-  userId: string;
-  username: string;
+  /** The sender, as the client knows it: with a token, undefined until a token has been read. */
+  userId: string | undefined;
+  username: string | undefined;
   text: string;
   /** When it was sent, by this machine's clock. */
   createdAt: string;

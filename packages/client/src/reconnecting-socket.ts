@@ -1,5 +1,6 @@
 import type { ClientFrame } from "@chat/types";
-import { type ChatError, ChatProtocolError } from "./errors";
+import { ChatError, ChatProtocolError } from "./errors";
+import type { SocketAuth } from "./rest-api";
 import { backoffDelay } from "./retry";
 import type { Timers } from "./timers";
 
@@ -16,8 +17,11 @@ export type WebSocketConstructor = new (url: string) => WebSocketLike;
 
 export interface SocketOptions {
   wsUrl: string;
-  userId: string;
-  username: string;
+  /** Named in the handshake's query when known (required on a stage without tokens). */
+  userId: string | undefined;
+  username: string | undefined;
+  /** With a token: each handshake carries a fresh one, and a refused handshake is looked into rather than retried. */
+  auth?: SocketAuth | undefined;
   pingIntervalMs: number;
   pongTimeoutMs: number;
   maxConnectionAgeMs: number;
@@ -37,6 +41,8 @@ export interface SocketOwner {
   /** A new socket will be opened: after a backoff, or at once when renewing. */
   reconnecting(): void;
   error(error: ChatError): void;
+  /** The API refused this user (token refused, or not allowed): the socket has stopped for good. */
+  refused(error: ChatError): void;
 }
 
 // A connection that lived this long resets the backoff: one that opens and drops at once keeps backing off.
@@ -137,18 +143,43 @@ export class ReconnectingSocket {
     // Nothing to follow: `ensureOpen` opens the connection again.
     if (first === undefined) return;
     const generation = ++this.#generation;
+    const { auth } = this.#options;
+    if (!auth) {
+      this.#openSocket(first, generation, undefined);
+      return;
+    }
+    // Until the token comes, a handshake is under way: nothing else may open a socket.
+    this.#connectScheduled = true;
+    auth.token().then(
+      (token) => {
+        if (generation !== this.#generation || this.#closed) return;
+        this.#connectScheduled = false;
+        this.#openSocket(first, generation, token);
+      },
+      (error: unknown) => {
+        if (generation !== this.#generation || this.#closed) return;
+        this.#connectScheduled = false;
+        this.#owner.error(new ChatError(`Could not get a token: ${String(error)}`, { cause: error }));
+        this.#reconnectLater();
+      },
+    );
+  }
+
+  #openSocket(first: string, generation: number, token: string | undefined): void {
     let socket: WebSocketLike;
     try {
-      socket = new this.#WebSocket(this.#url(first));
+      socket = new this.#WebSocket(this.#url(first, token));
     } catch (error) {
       this.#owner.error(new ChatProtocolError(`Cannot open the WebSocket: ${String(error)}`));
       this.#reconnectLater();
       return;
     }
     this.#socket = socket;
+    let opened = false;
     const current = () => generation === this.#generation && !this.#closed;
     socket.addEventListener("open", () => {
       if (!current()) return;
+      opened = true;
       this.#open = true;
       this.#startTimers(generation);
       this.#owner.opened(first);
@@ -159,13 +190,36 @@ export class ReconnectingSocket {
     socket.addEventListener("close", () => {
       if (!current()) return;
       this.#drop();
-      this.#reconnectLater();
+      // A handshake refused before opening: its status cannot be read here, so ask the API why before retrying.
+      if (!opened && this.#options.auth) this.#lookIntoRefusal(this.#options.auth, first);
+      else this.#reconnectLater();
     });
     // An error is always followed by a close, which reconnects.
     socket.addEventListener("error", () => undefined);
   }
 
-  #url(roomId: string): string {
+  /**
+   * After a handshake that never opened: a token the API refuses (401 even after a fresh one) or a user it does not
+   * allow (403) stops the socket for good, rather than reconnecting forever; anything else reconnects as usual.
+   */
+  #lookIntoRefusal(auth: SocketAuth, roomId: string): void {
+    const generation = this.#generation;
+    this.#connectScheduled = true;
+    this.#owner.reconnecting();
+    const settle = (refusal: ChatError | undefined) => {
+      if (generation !== this.#generation || this.#closed) return;
+      this.#connectScheduled = false;
+      if (!refusal) {
+        this.#reconnectLater();
+        return;
+      }
+      this.#closed = true;
+      this.#owner.refused(refusal);
+    };
+    auth.refusal(roomId).then(settle, () => settle(undefined));
+  }
+
+  #url(roomId: string, token: string | undefined): string {
     const { wsUrl, userId, username } = this.#options;
     const base = (globalThis as { location?: { href: string } }).location?.href;
     const url = base === undefined ? new URL(wsUrl) : new URL(wsUrl, base);
@@ -173,8 +227,9 @@ export class ReconnectingSocket {
     if (url.protocol === "http:") url.protocol = "ws:";
     if (url.protocol === "https:") url.protocol = "wss:";
     url.searchParams.set("roomId", roomId);
-    url.searchParams.set("userId", userId);
-    url.searchParams.set("username", username);
+    if (userId !== undefined) url.searchParams.set("userId", userId);
+    if (username !== undefined) url.searchParams.set("username", username);
+    if (token !== undefined) url.searchParams.set("token", token);
     return url.toString();
   }
 

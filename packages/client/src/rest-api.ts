@@ -1,4 +1,5 @@
 import type { ChatMessage, GetMessagesResponse, Member } from "@chat/types";
+import type { ChatError } from "./errors";
 
 /** What to send: the text, and optionally the id that makes a retried send idempotent. */
 export interface SendInput {
@@ -20,9 +21,27 @@ export interface HistoryQuery {
  * never on the client class, so a part can be tested with a stand-in.
  */
 export interface RestApi {
-  readonly userId: string;
-  readonly username: string;
+  /** Who sends: as given, else (with a token) the token's subject once one was read; undefined until then. */
+  readonly userId: string | undefined;
+  /** The display name: the token's `name` (or `preferred_username`) claim, else the one given. */
+  readonly username: string | undefined;
+  /** How a socket proves who it is on a stage that requires tokens; absent without a token. */
+  readonly socketAuth?: SocketAuth | undefined;
   send(roomId: string, input: SendInput): Promise<ChatMessage>;
   history(roomId: string, query: HistoryQuery): Promise<GetMessagesResponse>;
   members(roomId: string): Promise<Member[]>;
+}
+
+/** What a socket needs from its client on a stage that requires tokens. */
+export interface SocketAuth {
+  /** The user id and name the options gave, if any: a handshake names only these (the token names the rest). */
+  readonly given: { userId?: string | undefined; username?: string | undefined };
+  /** A fresh token for the next handshake (every (re)connect asks the provider anew). */
+  token(): Promise<string>;
+  /**
+   * Why a handshake failed without opening (a browser cannot read its status), asked over REST with the same
+   * token (refreshed once on a 401): the `ChatApiError` when the token is refused (401) or the user is not allowed
+   * (403), so the socket stops; undefined when the handshake may succeed again.
+   */
+  refusal(roomId: string): Promise<ChatError | undefined>;
 }

@@ -26,11 +26,17 @@ export const parseOrThrow = <S extends v.GenericSchema>(
 
 /** The body a send posts, validated: what is shown as pending is exactly what will be stored. */
 export const sendRequest = (
-  { userId, username }: { userId: string; username: string },
+  { userId, username }: { userId?: string | undefined; username?: string | undefined },
   { text, clientMessageId }: SendInput,
 ): SendMessageRequest =>
   parseOrThrow(
     SendMessageRequest,
-    { userId, username, text, clientMessageId: clientMessageId ?? newClientMessageId() },
+    {
+      // Left out when unknown: a stage that requires tokens takes them from the token.
+      ...(userId !== undefined && { userId }),
+      ...(username !== undefined && { username }),
+      text,
+      clientMessageId: clientMessageId ?? newClientMessageId(),
+    },
     "Invalid body",
   );

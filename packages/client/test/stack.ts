@@ -1,10 +1,10 @@
-import { type LocalStack, startLocalStack } from "@chat/local";
+import { type LocalStack, type LocalStackOptions, startLocalStack } from "@chat/local";
 import { afterAll, beforeAll } from "vitest";
 import WebSocket from "ws";
 import { type ChatClientOptions, createChatClient } from "../src/index";
 
 /** The real local stack (DynamoDB Local, HTTP and WebSocket API emulation, stream poller), one per test file. */
-export const useLocalStack = (): { readonly current: LocalStack } => {
+export const useLocalStack = (options: LocalStackOptions = {}): { readonly current: LocalStack } => {
   const holder: { current?: LocalStack } = {};
   beforeAll(async () => {
     // The client's own behaviour is under test here, not the stage's rate limits.
@@ -13,6 +13,7 @@ export const useLocalStack = (): { readonly current: LocalStack } => {
       wsPort: 0,
       tableName: "chat-client",
       limits: { sendsPerMinute: 100_000, framesPerMinute: 100_000, connectionsPerUser: 1_000 },
+      ...options,
     });
   });
   afterAll(async () => {

@@ -1,3 +1,4 @@
+import { UserId } from "@chat/types";
 import * as v from "valibot";
 
 // Side-effect free: infra/ and the local stack import it to build the `Settings` resource handlers read.
@@ -31,9 +32,28 @@ export const AuthSettings = v.variant("mode", [
 ]);
 export type AuthSettings = v.InferOutput<typeof AuthSettings>;
 
+/**
+ * The stage admins from a comma-separated list of user ids (`CHAT_ADMINS`, for `pnpm dev` and deploys); throws
+ * naming the first entry that is not a user id.
+ */
+export const parseAdmins = (list: string | undefined): string[] => {
+  const admins = (list ?? "")
+    .split(",")
+    .map((userId) => userId.trim())
+    .filter(Boolean);
+  for (const userId of admins) {
+    if (!v.is(UserId, userId)) {
+      throw new Error(`CHAT_ADMINS: "${userId}" is not a user id (1 to 128 of A-Z, a-z, 0-9, _ . : @ and -)`);
+    }
+  }
+  return admins;
+};
+
 /** Per-stage settings of the handlers, linked to them as the SST resource `Settings`. */
 export const Settings = v.object({
   auth: AuthSettings,
+  /** Stage admins: user ids that act as owner in every room (as does a token with the `chat_admin: true` claim). */
+  admins: v.optional(v.array(UserId), []),
   limits: v.object({
     /** Messages one user may send per minute (REST and WebSocket together). */
     sendsPerMinute: PositiveInteger,
@@ -57,6 +77,7 @@ export type Settings = v.InferOutput<typeof Settings>;
 /** What a stage gets unless it says otherwise. */
 export const defaultSettings: Settings = {
   auth: { mode: "none" },
+  admins: [],
   limits: {
     sendsPerMinute: 60,
     framesPerMinute: 120,

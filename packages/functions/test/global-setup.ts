@@ -16,8 +16,12 @@ export default async function setup() {
     ...resourceEnvironment("test", {
       Table: { name: table },
       Realtime: { url: "ws://127.0.0.1:1", managementEndpoint: managementApi.endpoint },
-      // The stage defaults, but departures announced after 100 ms rather than up to 10 s.
-      Settings: { ...defaultSettings, limits: { ...defaultSettings.limits, presenceSettleMs: 100 } },
+      // The stage defaults, but departures announced after 100 ms rather than up to 10 s, and one stage admin.
+      Settings: {
+        ...defaultSettings,
+        admins: ["stage-admin"],
+        limits: { ...defaultSettings.limits, presenceSettleMs: 100 },
+      },
     }),
     LOG_LEVEL: process.env.LOG_LEVEL ?? "silent",
     POWERTOOLS_METRICS_DISABLED: "true",

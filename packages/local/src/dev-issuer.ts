@@ -30,6 +30,8 @@ export interface MintOptions {
   name?: string;
   /** The `chat_admin` claim. */
   admin?: boolean;
+  /** The `preferred_username` claim (what some providers send instead of `name`), for tests. */
+  preferredUsername?: string;
   /** Registered claims to leave out, to see such a token refused. */
   omit?: readonly ("exp" | "sub")[];
 }
@@ -93,6 +95,7 @@ export const createDevIssuer = async (baseUrl: string, audience = "chat-local"):
     const jwt = new SignJWT({
       ...(options.name !== undefined && { name: options.name }),
       ...(options.admin !== undefined && { chat_admin: options.admin }),
+      ...(options.preferredUsername !== undefined && { preferred_username: options.preferredUsername }),
     })
       .setProtectedHeader({ alg: "RS256", kid, typ: "JWT" })
       .setIssuer(options.issuer ?? issuer)
@@ -165,7 +168,7 @@ export const createDevIssuer = async (baseUrl: string, audience = "chat-local"):
 };
 
 /** The whole body, or null once it passes `limit` bytes (the rest is read and dropped). */
-const readLimited = async (req: IncomingMessage, limit: number): Promise<Buffer | null> => {
+export const readLimited = async (req: IncomingMessage, limit: number): Promise<Buffer | null> => {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {

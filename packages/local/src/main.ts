@@ -1,3 +1,4 @@
+import { parseAdmins } from "@chat/functions/settings";
 import { startLocalStack } from "./stack";
 import { startWebServer } from "./web-server";
 
@@ -19,12 +20,23 @@ if (auth !== "none" && auth !== "jwt") {
   process.exit(1);
 }
 
+// Stage admins act as owner in every room.
+const admins = (() => {
+  try {
+    return parseAdmins(process.env.CHAT_ADMINS);
+  } catch (error) {
+    console.error((error as Error).message);
+    process.exit(1);
+  }
+})();
+
 const started = performance.now();
 const stack = await startLocalStack({
   httpPort: port("CHAT_HTTP_PORT", 3000),
   wsPort: port("CHAT_WS_PORT", 3001),
   dataDir: process.env.CHAT_DATA_DIR || undefined,
   auth,
+  admins,
   corsOrigins: (process.env.CHAT_CORS_ORIGINS || "*").split(",").map((origin) => origin.trim()),
 }).catch((error: unknown) => {
   console.error(`Could not start the local stack: ${error instanceof Error ? error.message : String(error)}`);
@@ -35,6 +47,8 @@ const web = await startWebServer({
   httpUrl: stack.httpUrl,
   wsUrl: stack.wsUrl,
   port: port("CHAT_WEB_PORT", 5173),
+  // The page signs in through the development issuer when the stack requires tokens.
+  issuer: auth === "jwt" ? stack.issuer : undefined,
 }).catch(async (error: unknown) => {
   console.error(`Could not start the web page: ${error instanceof Error ? error.message : String(error)}`);
   await stack.stop();
@@ -48,6 +62,7 @@ console.log(`
   HTTP API       ${stack.httpUrl}
   WebSocket API  ${stack.wsUrl}/?roomId=general&userId=u1&username=alice
   DynamoDB       ${stack.dynamoEndpoint} (${process.env.CHAT_DATA_DIR ? `data in ${process.env.CHAT_DATA_DIR}` : "in memory"})
+  Admins         ${admins.length > 0 ? admins.join(", ") : "none (CHAT_ADMINS=a,b to name some)"}
   Auth           ${auth === "jwt" ? `JWT from ${stack.issuer.issuer} (a token: pnpm mint-token <userId>)` : "none (CHAT_AUTH=jwt to require tokens)"}
 
   Try:  curl -s ${stack.httpUrl}/health

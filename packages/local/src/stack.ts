@@ -29,6 +29,8 @@ export interface LocalStackOptions {
   auth?: "none" | "jwt";
   /** CORS allow-list of the HTTP API; `*` (the default) allows any origin. */
   corsOrigins?: readonly string[];
+  /** Stage admins: user ids that act as owner in every room (`CHAT_ADMINS=a,b` for `pnpm dev`). */
+  admins?: readonly string[];
   /** Rate and connection limits; the stage defaults otherwise. */
   limits?: Partial<Settings["limits"]>;
 }
@@ -86,6 +88,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
         options.auth === "jwt"
           ? { mode: "jwt", issuer: issuer.issuer, audience: issuer.audience }
           : { mode: "none" },
+      admins: [...(options.admins ?? [])],
       limits: { ...defaultSettings.limits, ...options.limits },
     };
     Object.assign(process.env, {

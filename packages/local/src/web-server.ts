@@ -1,6 +1,8 @@
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
-import { createServer } from "vite";
+import { createServer, type Plugin } from "vite";
+import type { DevIssuer } from "./dev-issuer";
+import { createPageSignIn } from "./web-sign-in";
 
 export interface WebServerOptions {
   /** The HTTP API the page's `/api` is proxied to. */
@@ -9,6 +11,11 @@ export interface WebServerOptions {
   wsUrl: string;
   /** 0 picks a free port. Default 5173. */
   port?: number;
+  /**
+   * On a stack that requires tokens: the development issuer, which the page's sign-in (`POST /auth/dev-token`)
+   * mints with. Absent, the page runs without tokens.
+   */
+  issuer?: Pick<DevIssuer, "mint"> | undefined;
 }
 
 export interface WebServer {
@@ -29,6 +36,7 @@ export const startWebServer = async ({
   httpUrl,
   wsUrl,
   port = 5173,
+  issuer,
 }: WebServerOptions): Promise<WebServer> => {
   const sigterm = new Set(process.listeners("SIGTERM"));
   const stdinEnd = new Set(process.stdin.listeners("end"));
@@ -53,6 +61,7 @@ export const startWebServer = async ({
         },
       },
     },
+    plugins: [pageAuth(issuer)],
     // The page's only dependency from npm is valibot, plain ESM: served as is, no optimiser run that would
     // reload the page mid-load the first time.
     optimizeDeps: { noDiscovery: true, include: [] },
@@ -69,3 +78,24 @@ export const startWebServer = async ({
   const address = server.httpServer?.address() as AddressInfo;
   return { url: `http://127.0.0.1:${address.port}`, stop: () => server.close() };
 };
+
+/**
+ * Tells the page whether the stack requires tokens (a `<meta name="chat-auth">`: the page's CSP allows no inline
+ * script) and, when it does, serves the page's same-origin sign-in.
+ */
+const pageAuth = (issuer: Pick<DevIssuer, "mint"> | undefined): Plugin => ({
+  name: "chat-page-auth",
+  transformIndexHtml: (html) =>
+    html.replace("</head>", `  <meta name="chat-auth" content="${issuer ? "jwt" : "none"}" />\n  </head>`),
+  configureServer: (server) => {
+    if (!issuer) return;
+    const pageOrigins = () => {
+      const address = server.httpServer?.address() as AddressInfo | null;
+      return address ? [`http://127.0.0.1:${address.port}`, `http://localhost:${address.port}`] : [];
+    };
+    const signIn = createPageSignIn(issuer, pageOrigins);
+    server.middlewares.use((req, res, next) => {
+      if (!signIn(req, res)) next();
+    });
+  },
+});

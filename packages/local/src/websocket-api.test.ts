@@ -39,3 +39,47 @@ describe("the WebSocket port's extra routes", () => {
     expect(after.status).toBe(410);
   });
 });
+
+describe("the authorizer's context", () => {
+  it("reaches every later route of the connection, as on API Gateway, not only $connect", async () => {
+    const seen: { route: string; authorizer: unknown }[] = [];
+    const record = (route: string) => async (event: { requestContext: object }) => {
+      seen.push({ route, authorizer: (event.requestContext as { authorizer?: unknown }).authorizer });
+      return { statusCode: 200 };
+    };
+    const withAuth = createServer();
+    attachWebSocketApi(
+      withAuth,
+      { $connect: record("$connect"), $default: record("$default"), $disconnect: record("$disconnect") },
+      {
+        authorizer: async () => ({
+          principalId: "ann",
+          policyDocument: {
+            Version: "2012-10-17",
+            Statement: [{ Action: "execute-api:Invoke", Effect: "Allow", Resource: "*" }],
+          },
+          context: { userId: "ann", name: "Ann", admin: true },
+        }),
+      },
+    );
+    await new Promise<void>((resolve) => withAuth.listen(0, "127.0.0.1", resolve));
+    const { WebSocket } = await import("ws");
+    const socket = new WebSocket(`ws://127.0.0.1:${(withAuth.address() as AddressInfo).port}/?token=t`);
+    await new Promise((resolve, reject) => socket.once("open", resolve).once("error", reject));
+
+    socket.send(JSON.stringify({ type: "ping" }));
+    await new Promise<void>((resolve) => {
+      const check = () =>
+        seen.some(({ route }) => route === "$default") ? resolve() : setTimeout(check, 10);
+      check();
+    });
+    socket.terminate();
+    await new Promise((resolve) => withAuth.close(resolve));
+
+    const context = { principalId: "ann", userId: "ann", name: "Ann", admin: true };
+    expect(seen.slice(0, 2)).toEqual([
+      { route: "$connect", authorizer: context },
+      { route: "$default", authorizer: context },
+    ]);
+  });
+});

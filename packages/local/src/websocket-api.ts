@@ -19,6 +19,8 @@ interface Connection {
   lastActiveAt: number;
   sourceIp: string;
   userAgent: string;
+  /** What the `$connect` authorizer returned: API Gateway passes it to every later route of the connection. */
+  authorizer: Record<string, unknown> | undefined;
 }
 
 export interface WebSocketApiOptions {
@@ -73,10 +75,12 @@ export const attachWebSocketApi = (
     };
     tcp.once("close", abandon);
     const event = connectEvent(req, connectionId);
+    let context: Record<string, unknown> | undefined;
     if (authorizer) {
       const verdict = await authorize(authorizer, event);
       if (verdict.status !== 200) return refuseUpgrade(tcp, verdict.status, JSON.stringify(verdict.body));
-      Object.assign(event.requestContext, { authorizer: verdict.context });
+      context = verdict.context;
+      Object.assign(event.requestContext, { authorizer: context });
     }
     const { statusCode, body } = await invoke("$connect", event);
     if (statusCode < 200 || statusCode > 299) return refuseUpgrade(tcp, statusCode, body);
@@ -96,12 +100,13 @@ export const attachWebSocketApi = (
         lastActiveAt: now,
         sourceIp,
         userAgent: req.headers["user-agent"] ?? "",
+        authorizer: context,
       });
       socket.on("message", (data, isBinary) => {
         const connection = connections.get(connectionId);
         if (connection) connection.lastActiveAt = Date.now();
         const text = Buffer.isBuffer(data) ? data : Buffer.concat(data as Buffer[]);
-        void invoke("$default", frameEvent(connectionId, text, isBinary));
+        void invoke("$default", frameEvent(connectionId, text, isBinary, connection?.authorizer));
       });
       socket.on("close", () => {
         connections.delete(connectionId);
@@ -302,8 +307,12 @@ const frameEvent = (
   connectionId: string,
   data: Buffer,
   isBinary: boolean,
+  authorizer: Record<string, unknown> | undefined,
 ): APIGatewayProxyWebsocketEventV2 => ({
-  requestContext: requestContext("$default", "MESSAGE", connectionId),
+  requestContext: {
+    ...requestContext("$default", "MESSAGE", connectionId),
+    ...(authorizer && { authorizer }),
+  } as APIGatewayProxyWebsocketEventV2["requestContext"],
   body: data.toString(isBinary ? "base64" : "utf8"),
   isBase64Encoded: isBinary,
 });

@@ -15,10 +15,14 @@ export const ChatMessage = v.object({
 });
 export type ChatMessage = v.InferOutput<typeof ChatMessage>;
 
-/** Body of `POST /rooms/{roomId}/messages`. Unknown keys are rejected, so a misspelt field fails loudly. */
+/**
+ * Body of `POST /rooms/{roomId}/messages`. Unknown keys are rejected, so a misspelt field fails loudly.
+ * `userId` and `username` may be left out when the stage requires tokens (the token names the sender); a stage
+ * without tokens requires both, which the edge checks since only it knows the stage's mode.
+ */
 export const SendMessageRequest = v.strictObject({
-  userId: UserId,
-  username: Username,
+  userId: v.optional(UserId),
+  username: v.optional(Username),
   text: MessageText,
   clientMessageId: v.optional(ClientMessageId),
 });

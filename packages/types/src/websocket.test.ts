@@ -42,14 +42,18 @@ describe("ConnectQuery", () => {
     expect(result.output).toStrictEqual({ roomId: "general", userId: "u1", username: "alice" });
   });
 
-  it.each(["userId", "username"] as const)("requires %s", (field) => {
-    const { [field]: _, ...input } = { userId: "u1", username: "alice" };
+  // CHANGE (Identity): optional here; the edge requires both when the stage takes no tokens.
+  it.each(["userId", "username"] as const)(
+    "leaves %s out when not given (the token names the user)",
+    (field) => {
+      const { [field]: _, ...input } = { userId: "u1", username: "alice" };
 
-    const result = v.safeParse(ConnectQuery, input);
+      const result = v.safeParse(ConnectQuery, input);
 
-    expect(result.success).toBe(false);
-    expect(issuesOf(result).map(({ path }) => path)).toEqual([field]);
-  });
+      expect(result.success).toBe(true);
+      expect(result.output).not.toHaveProperty(field);
+    },
+  );
 
   it.each([
     {

@@ -10,8 +10,8 @@ import { ChatMessage } from "./message";
  */
 export const ConnectQuery = v.object({
   roomId: v.optional(RoomId, DEFAULT_ROOM_ID),
-  userId: UserId,
-  username: Username,
+  userId: v.optional(UserId),
+  username: v.optional(Username),
 });
 export type ConnectQuery = v.InferOutput<typeof ConnectQuery>;
 

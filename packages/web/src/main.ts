@@ -15,6 +15,10 @@ import "./style.css";
 // Same-origin paths by default: `pnpm dev` proxies them to the local APIs. A build for AWS sets both URLs.
 const httpUrl = import.meta.env.VITE_CHAT_HTTP_URL ?? "/api";
 const wsUrl = import.meta.env.VITE_CHAT_WS_URL ?? "/ws";
+// Whether the stack requires tokens: `pnpm dev` says so in a <meta> (the CSP allows no inline script).
+const requiresTokens = document.querySelector<HTMLMetaElement>('meta[name="chat-auth"]')?.content === "jwt";
+// Where `pnpm dev` mints this page a token from its development issuer (same origin: the issuer refuses pages).
+const SIGN_IN_PATH = "/auth/dev-token";
 
 const byId = <T extends HTMLElement>(id: string): T => {
   const node = document.getElementById(id);
@@ -28,6 +32,7 @@ const ui = {
   joinName: byId<HTMLInputElement>("join-name"),
   joinRoom: byId<HTMLInputElement>("join-room"),
   joinError: byId<HTMLParagraphElement>("join-error"),
+  joinSubmit: byId<HTMLButtonElement>("join-submit"),
   chat: byId<HTMLElement>("chat"),
   rooms: byId<HTMLUListElement>("rooms"),
   roomForm: byId<HTMLFormElement>("room-form"),
@@ -37,6 +42,7 @@ const ui = {
   rename: byId<HTMLButtonElement>("rename"),
   roomTitle: byId<HTMLHeadingElement>("room-title"),
   status: byId<HTMLSpanElement>("status"),
+  refused: byId<HTMLParagraphElement>("refused"),
   scroller: byId<HTMLDivElement>("scroller"),
   empty: byId<HTMLParagraphElement>("empty"),
   typing: byId<HTMLParagraphElement>("typing"),
@@ -262,8 +268,40 @@ const enterRoom = (roomId: string) => {
   ui.input.focus();
 };
 
+/** A token for this browser's user, signed by the development issuer with their name: asked again when it expires. */
+const signIn = async ({ userId, username }: Identity): Promise<string> => {
+  const response = await fetch(SIGN_IN_PATH, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ userId, name: username }),
+  });
+  if (!response.ok) throw new Error(`sign-in answered ${response.status}`);
+  const { token } = (await response.json()) as { token?: unknown };
+  if (typeof token !== "string") throw new Error("sign-in answered no token");
+  return token;
+};
+
+/** The API will not have this user (token refused, or not allowed): said plainly, instead of "Reconnecting…". */
+const showRefused = (error: ChatApiError) => {
+  ui.status.dataset.status = "refused";
+  ui.status.textContent = "Signed out";
+  ui.refused.textContent =
+    error.code === "forbidden"
+      ? `You are not allowed here (${error.error.message}).`
+      : `The chat refused your sign-in (${error.error.message}). Sign in again to keep chatting.`;
+  ui.refused.hidden = false;
+  ui.send.disabled = true;
+};
+
 const connectAs = (identity: Identity, roomId: string) => {
-  client = createChatClient({ httpUrl, wsUrl, ...identity });
+  ui.refused.hidden = true;
+  client = createChatClient({
+    httpUrl,
+    wsUrl,
+    ...identity,
+    // Asked again after a 401 and on every reconnect: minting again is the refresh.
+    ...(requiresTokens && { token: () => signIn(identity) }),
+  });
   const me = client.userId;
   // The room shown first is the handshake's; the others followed before come back on the same socket.
   const others = storage.followed().filter((id) => id !== roomId);
@@ -309,12 +347,19 @@ const connectAs = (identity: Identity, roomId: string) => {
   live.on("members", ({ roomId: id, members }) => {
     if (id === current) renderMembers(members);
   });
+  let refusal: ChatApiError | undefined;
   live.on("status", (status) => {
+    if (status === "closed" && refusal) return showRefused(refusal);
     ui.status.dataset.status = status;
     ui.status.textContent = statusText[status];
     if (status === "live") void refreshRooms();
   });
-  live.on("error", (error) => console.warn(error));
+  live.on("error", (error) => {
+    console.warn(error);
+    if (error instanceof ChatApiError && (error.code === "unauthorized" || error.code === "forbidden")) {
+      refusal = error;
+    }
+  });
   ui.status.dataset.status = "connecting";
   ui.status.textContent = statusText.connecting;
 };
@@ -330,6 +375,7 @@ const disconnect = () => {
 
 const showJoin = (identity: Identity | undefined) => {
   disconnect();
+  ui.joinSubmit.textContent = requiresTokens ? "Sign in and join" : "Join the room";
   ui.chat.hidden = true;
   ui.join.hidden = false;
   ui.joinName.value = identity?.username ?? "";

@@ -71,7 +71,12 @@ export class MessageList {
 
   /** Shows (or updates) a pending send of this user. */
   pending(pending: PendingMessage): void {
-    const item = this.#render(pending);
+    // A client on a token that names its user learns who that is from the token: until then, "you".
+    const item = this.#render({
+      ...pending,
+      userId: pending.userId ?? this.#me,
+      username: pending.username ?? "you",
+    });
     item.dataset.clientMessageId = pending.clientMessageId;
     if (pending.state === "failed") {
       const retry = element("button", "retry", "Retry");

@@ -5,6 +5,8 @@ import { fileURLToPath } from "node:url";
 export interface DevProcess {
   webUrl: string;
   httpUrl: string;
+  /** The WebSocket API's port, which also serves the development token issuer. */
+  wsUrl: string;
   output: () => string;
   stop(): Promise<number | null>;
 }
@@ -15,11 +17,18 @@ const localPackage = fileURLToPath(new URL("../../local", import.meta.url));
  * Runs `pnpm dev` as a developer does (packages/local's `tsx src/main.ts`), on free ports, and reads the URLs it
  * prints. Stopping sends SIGTERM, which must take everything down, Java included.
  */
-export const startDev = (timeoutMs = 60_000): Promise<DevProcess> =>
+export const startDev = (timeoutMs = 60_000, env: Record<string, string> = {}): Promise<DevProcess> =>
   new Promise((resolve, reject) => {
     const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
       cwd: localPackage,
-      env: { ...process.env, CHAT_HTTP_PORT: "0", CHAT_WS_PORT: "0", CHAT_WEB_PORT: "0", LOG_LEVEL: "warn" },
+      env: {
+        ...process.env,
+        CHAT_HTTP_PORT: "0",
+        CHAT_WS_PORT: "0",
+        CHAT_WEB_PORT: "0",
+        LOG_LEVEL: "warn",
+        ...env,
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";
@@ -36,9 +45,10 @@ export const startDev = (timeoutMs = 60_000): Promise<DevProcess> =>
       output += chunk.toString();
       const webUrl = /Web page\s+(http:\/\/\S+)/.exec(output)?.[1];
       const httpUrl = /HTTP API\s+(http:\/\/\S+)/.exec(output)?.[1];
-      if (webUrl && httpUrl) {
+      const wsUrl = /WebSocket API\s+(ws:\/\/[^/\s]+)/.exec(output)?.[1];
+      if (webUrl && httpUrl && wsUrl) {
         clearTimeout(timer);
-        resolve({ webUrl, httpUrl, output: () => output, stop });
+        resolve({ webUrl, httpUrl, wsUrl, output: () => output, stop });
       }
     };
     child.stdout?.on("data", read);

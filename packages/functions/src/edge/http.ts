@@ -47,8 +47,10 @@ type Parsed<O extends Operation, K extends "params" | "query" | "body"> = O[K] e
   : undefined;
 
 export interface HttpRequest<O extends Operation> {
-  /** The token's subject when the stage requires tokens, else null. */
+  /** The token's subject, name and admin flag when the stage requires tokens, else null. */
   identity: Identity | null;
+  /** The request's headers, lower-cased names (`callerOf` reads `x-user-id` / `x-user-name` from them). */
+  headers: Readonly<Record<string, string | undefined>>;
   params: Parsed<O, "params">;
   query: Parsed<O, "query">;
   body: Parsed<O, "body">;
@@ -107,6 +109,7 @@ export const http =
         identity: publicHttpRoutes.includes(event.routeKey as never)
           ? null
           : httpIdentity(event.requestContext),
+        headers: event.headers ?? {},
         params: operation.params && validate(operation.params, event.pathParameters ?? {}, "path"),
         query: operation.query && validate(operation.query, parseQuery(event.rawQueryString), "query"),
         body:

@@ -117,6 +117,21 @@ describe("POST /rooms/{roomId}/messages", () => {
     expect(error.details?.map((issue) => issue.path).sort()).toEqual(["text", "userId"]);
   });
 
+  // Without tokens the body names the sender: the schema lets both out (for token stages), the edge does not.
+  it.each(["userId", "username"] as const)(
+    "answers 400 validation_failed naming %s when a stage without tokens gets none",
+    async (field) => {
+      const roomId = uniqueId("room");
+      const { [field]: _, ...sender } = alice;
+
+      const result = await post(roomId, { ...sender, text: "who am I?" });
+
+      expect(result.statusCode).toBe(400);
+      expect(errorOf(result)).toMatchObject({ code: "validation_failed", details: [{ path: field }] });
+      expect(v.parse(GetMessagesResponse, json(await get(roomId))).messages).toEqual([]);
+    },
+  );
+
   it("answers 400 for a snake_case key instead of ignoring it", async () => {
     const result = await post(uniqueId("room"), { ...alice, text: "hi", client_message_id: "x" });
 

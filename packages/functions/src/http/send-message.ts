@@ -1,12 +1,15 @@
 import { Limits, RoomPath, SendMessageRequest, SendMessageResponse } from "@chat/types";
 import { http, type Operation } from "../edge/http";
-import { assertSameUser } from "../edge/identity";
+import { resolveCaller } from "../edge/identity";
 import { sendMessage } from "../use-cases/send-message";
 
 export const operation = {
   operationId: "sendMessage",
   summary: "Post a message to a room",
   description:
+    "With token auth, the sender is the token's subject and `userId` / `username` may be left out (a `userId` " +
+    "other than the token's subject is 403; `username` is used only when the token has no `name` or " +
+    "`preferred_username` claim). Without token auth both are required. " +
     `A \`clientMessageId\` makes the send idempotent for ${Limits.idempotencyTtlSeconds / 3600} hours per (roomId, ` +
     "userId, clientMessageId): a repeat answers 200 with the first message and stores nothing new, so retry freely. " +
     `Bodies over ${Limits.maxBodyBytes} bytes get 413; unknown body fields are refused.`,
@@ -30,7 +33,9 @@ export const operation = {
 } as const satisfies Operation;
 
 export const handler = http(operation, async ({ params, body, identity, log }) => {
-  assertSameUser(identity, body.userId);
-  const { message, created } = await sendMessage({ ...body, roomId: params.roomId }, log);
+  const { userId, username } = resolveCaller(identity, body);
+  const { text, clientMessageId } = body;
+  const input = { roomId: params.roomId, userId, username, text, clientMessageId };
+  const { message, created } = await sendMessage(input, log);
   return { status: created ? 201 : 200, body: { message } };
 });

@@ -1,4 +1,5 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from "aws-lambda";
+import { displayName, isAdmin } from "../edge/identity";
 import { logger } from "../observability";
 import { config } from "../runtime-config";
 import { createTokenVerifier } from "../token";
@@ -10,7 +11,9 @@ let verify: ReturnType<typeof createTokenVerifier> | undefined;
 /**
  * The `$connect` authorizer: verifies the `?token=` JWT exactly as the HTTP API's JWT authorizer does (issuer,
  * audience, required expiry and subject, RS256 signature by the keys of the issuer's discovery document) and hands
- * its subject to the handlers as `userId`.
+ * the caller on to every route of the connection: `userId` (the subject), `name` (the `name` claim, else
+ * `preferred_username`; absent when neither) and `admin` (the `chat_admin: true` claim or the stage's admins list).
+ * API Gateway context values are strings, numbers or booleans.
  * Throwing "Unauthorized" makes API Gateway refuse the handshake with 401.
  */
 export const handler = async (
@@ -23,7 +26,12 @@ export const handler = async (
   verify ??= createTokenVerifier(auth);
   try {
     const payload = await verify(token);
-    return allow(event.methodArn, payload.sub, { userId: payload.sub });
+    const name = displayName(payload.name) ?? displayName(payload.preferred_username);
+    return allow(event.methodArn, payload.sub, {
+      userId: payload.sub,
+      ...(name !== null && { name }),
+      admin: isAdmin(payload.sub, payload.chat_admin),
+    });
   } catch (error) {
     logger.info(
       { requestId: event.requestContext.requestId, reason: (error as Error).message },
@@ -36,7 +44,7 @@ export const handler = async (
 const allow = (
   resource: string,
   principalId: string,
-  context: Record<string, string>,
+  context: Record<string, string | boolean>,
 ): APIGatewayAuthorizerResult => ({
   principalId,
   policyDocument: {

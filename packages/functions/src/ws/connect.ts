@@ -1,7 +1,7 @@
 import * as Connection from "@chat/core/connection";
 import { AppError } from "@chat/core/error";
 import { ConnectQuery } from "@chat/types";
-import { assertSameUser, socketIdentity } from "../edge/identity";
+import { resolveCaller, socketIdentity } from "../edge/identity";
 import { validate } from "../edge/input";
 import { socket } from "../edge/socket";
 import { fanOut } from "../fan-out";
@@ -11,8 +11,9 @@ import { config } from "../runtime-config";
 
 export const handler = socket(async ({ event, connectionId, log }) => {
   const identity = socketIdentity(event.requestContext);
-  const query = validate(ConnectQuery, queryOf(event), "connect query");
-  assertSameUser(identity, query.userId);
+  const { roomId, ...given } = validate(ConnectQuery, queryOf(event), "connect query");
+  const { userId, username } = resolveCaller(identity, given, { what: "connect query" });
+  const query = { roomId, userId, username };
   const maxConnections = config.settings.limits.connectionsPerUser;
   const attempt = () => Connection.connect({ connectionId, ...query, maxConnections });
   let result = await attempt();
