@@ -92,7 +92,6 @@ export const get = (roomId: string, caller: Caller): Promise<RoomView> =>
     const access = await accessFor(roomId, caller);
     if (!access.room) throw new AppError("not_found", "No such room");
     authorize("read", { ...access, caller });
-    if (roomId === DEFAULT_ROOM_ID) await ensureGeneral();
     const online = await Presence.count(roomId);
     const role = caller.admin && access.room.kind !== "direct" ? "owner" : (access.membership?.role ?? null);
     return { room: publicRoom(access.room), role, online };
@@ -106,12 +105,11 @@ const accessFor = async (roomId: string, caller: Caller): Promise<Access> => {
 
 /**
  * A page of the public rooms, by id: one Query of `gsi1` (the index holds what a room shows): 0.5 RCU per 4 KB,
- * about 30 rooms. Writes `general`'s row the first time a process lists rooms (1 WCU).
+ * about 30 rooms. `general` is listed even before its row is written.
  */
 export const listPublic = ({ limit, cursor }: PageOptions): Promise<Page<RoomShape>> =>
   storage(async () => {
     const position = cursor === undefined ? undefined : decodeCursor(cursor, 1)[0];
-    await ensureGeneral();
     const query = RoomEntity.query.byKind({ kind: "public" });
     const [from, to] = after(position);
     const { data } = await (position === undefined
@@ -124,7 +122,16 @@ export const listPublic = ({ limit, cursor }: PageOptions): Promise<Page<RoomSha
       ignoreOwnership: true,
     });
     const rooms = data.map((item) => publicRoom(toRoom({ ...item, owners: 0 })));
-    return pageOf(rooms, limit, (room) => [room.roomId]);
+    const last = rooms.length > limit ? rooms[limit - 1]?.roomId : undefined;
+    const generalDue =
+      (position === undefined || position < DEFAULT_ROOM_ID) &&
+      (last === undefined || DEFAULT_ROOM_ID < last) &&
+      !rooms.some((room) => room.roomId === DEFAULT_ROOM_ID);
+    if (generalDue) {
+      rooms.push(publicRoom(generalRoom()));
+      rooms.sort((a, b) => (a.roomId < b.roomId ? -1 : 1));
+    }
+    return pageOf(rooms.slice(0, limit + 1), limit, (room) => [room.roomId]);
   });
 
 export interface DirectResult {

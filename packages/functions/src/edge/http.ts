@@ -52,6 +52,8 @@ export interface HttpRequest<O extends Operation> {
   params: Parsed<O, "params">;
   query: Parsed<O, "query">;
   body: Parsed<O, "body">;
+  /** The request's headers, names lower-cased (API Gateway's payload v2 lower-cases them). */
+  headers: Readonly<Record<string, string | undefined>>;
   method: string;
   path: string;
   requestId: string;
@@ -112,6 +114,7 @@ export const http =
         body:
           operation.body &&
           validate(operation.body, parseJson(sizedBody(event), event.isBase64Encoded), "body"),
+        headers: event.headers ?? {},
         method: event.requestContext.http.method,
         path: event.rawPath,
         requestId,
@@ -127,6 +130,7 @@ export const http =
     return {
       statusCode: reply.status,
       headers: headers(requestId, reply.retryAfter),
-      body: JSON.stringify(reply.body),
+      // 204 No Content carries no body.
+      body: reply.status === 204 ? "" : JSON.stringify(reply.body),
     };
   };
