@@ -1,4 +1,4 @@
-import type { ChatMessage, GetMessagesResponse, Member } from "@chat/types";
+import type { ChatMessage, GetMessagesResponse, PresentUser } from "@chat/types";
 
 /** What to send: the text, and optionally the id that makes a retried send idempotent. */
 export interface SendInput {
@@ -24,5 +24,5 @@ export interface RestApi {
   readonly username: string;
   send(roomId: string, input: SendInput): Promise<ChatMessage>;
   history(roomId: string, query: HistoryQuery): Promise<GetMessagesResponse>;
-  members(roomId: string): Promise<Member[]>;
+  members(roomId: string): Promise<PresentUser[]>;
 }
