@@ -40,7 +40,8 @@ const authorizeOn = async (action: "ban" | "unban", roomId: string, caller: Call
 /**
  * Bans a user from a room until `until` (absent: until unbanned), removing their membership in the same
  * transaction: moderators and owners; not owners, and moderators not each other; not in direct rooms. A banned
- * user cannot rejoin, read, post or subscribe. The read (2.5 RCU) and 2 WCU (ban row + member delete). Returns
+ * user cannot rejoin, read, post or subscribe. The read (2.5 RCU), then a transaction: the ban row (2 WCU) and,
+ * for a member, the member row's delete (2 WCU) and its `gsi1` entry (1 WCU): 2 or 5 WCU. Returns
  * whether they were a member (the caller then revokes their subscriptions with `Connection.revoke`).
  */
 export const put = (

@@ -57,8 +57,10 @@ export interface PutResult {
  * Adds a member (`role` defaults to `member`) or changes a member's role, as the policy allows: oneself into a
  * public room (join), moderators and owners anyone as `member`, owners any role. Owner counts move with the role in
  * one transaction, so the last owner cannot step down (409 `conflict`). A user added by someone else shows their
- * user id as name until they post. Costs: the read (one BatchGetItem, 2.5 RCU), one presence GetItem (0.5 RCU),
- * and 1 WCU (2 WCU in a transaction when the owner count changes).
+ * user id as name. Costs: the read (one BatchGetItem of five rows, 2.5 RCU), one presence GetItem (0.5 RCU), then
+ * adding: the row and its `gsi1` entry, 2 WCU (a transaction, 2 x 2 + 1 = 5 WCU, when adding an owner); changing a
+ * role: a transaction of the row (2 WCU) and its `gsi1` entry (1 WCU; `role` is projected), plus the room's owner
+ * count (2 WCU) when an owner comes or goes: 3 or 5 WCU.
  */
 export const put = (
   roomId: string,
@@ -123,8 +125,9 @@ export type RemovalReason = "left" | "removed" | "banned";
 /**
  * Removes a member: oneself (leave), moderators a `member`, owners anyone; not in direct rooms. The last owner
  * cannot leave (409 `conflict`: the owner count is changed in the same transaction). 404 `not_found` when not a
- * member. Costs the read (2.5 RCU) and 1 WCU (2 in a transaction for an owner). Returns why, for the
- * `unsubscribed` frames (the caller revokes the user's subscriptions with `Connection.revoke`).
+ * member. Costs the read (2.5 RCU), then a transaction deleting the row (2 WCU) and its `gsi1` entry (1 WCU), with
+ * the room's owner count for an owner (2 WCU): 3 or 5 WCU. Returns why, for the `unsubscribed` frames (the caller
+ * revokes the user's subscriptions with `Connection.revoke`).
  */
 export const remove = (roomId: string, caller: Caller, userId: string): Promise<RemovalReason> =>
   storage(async () => {
@@ -197,7 +200,7 @@ export const assertFuture = (until: string | undefined, path: string): void => {
 
 /**
  * Mutes a member until `until` (absent: until unmuted): moderators and owners; not owners, and moderators not
- * each other. 404 `not_found` for a non-member. The read (2.5 RCU) and 1 WCU.
+ * each other. 404 `not_found` for a non-member. The read (2.5 RCU) and 1 WCU (`mutedUntil` is not in `gsi1`).
  */
 export const mute = (roomId: string, caller: Caller, userId: string, until?: string): Promise<void> =>
   storage(async () => {

@@ -31,8 +31,9 @@ export interface CreateInput {
 }
 
 /**
- * Creates a room with the caller as its owner, in one transaction (room row + member row: 2 WCU, conditional on
- * the id being free). 409 `conflict` when the id exists (`general` always does).
+ * Creates a room with the caller as its owner, in one transaction conditional on the id being free: room row and
+ * member row (2 x 2 WCU) and their `gsi1` entries (2 WCU), 6 WCU. 409 `conflict` when the id exists (`general`
+ * always does).
  */
 export const create = (input: CreateInput, caller: Caller): Promise<RoomShape> =>
   storage(async () => {
@@ -84,8 +85,8 @@ export interface RoomView {
 
 /**
  * A room for a reader of it: the access read (one BatchGetItem, 1.5 RCU) and the count of users connected to it
- * now (one Query of the room's presence rows, `Select: COUNT`-like: 0.5 RCU per 4 KB of presence rows, about 40
- * users). 404 `not_found` when there is no such room.
+ * now, counted from one Query of the room's presence rows (0.5 RCU per 4 KB, about 40 users; no counter to keep).
+ * 404 `not_found` when there is no such room.
  */
 export const get = (roomId: string, caller: Caller): Promise<RoomView> =>
   storage(async () => {
@@ -141,9 +142,10 @@ export interface DirectResult {
 }
 
 /**
- * The one direct room of the caller and another user, created the first time (room row + both member rows in
- * one transaction: 3 WCU) with both as `member` and no owner; after that one BatchGetItem (1.5 RCU). The other
- * user's display name is their user id until they open the room themselves. With oneself, 400.
+ * The one direct room of the caller and another user, created the first time with both as `member` and no owner
+ * (one BatchGetItem, 1.5 RCU; then room row and both member rows in one transaction, 3 x 2 WCU, and the members'
+ * `gsi1` entries, 2 WCU: 8 WCU); after that the BatchGetItem alone. The other user's display name is their user id
+ * until they open the room themselves (1 WCU, once). With oneself, 400 `validation_failed`.
  */
 export const ensureDirect = (caller: Caller, otherUserId: string): Promise<DirectResult> =>
   storage(async () => {
@@ -197,8 +199,9 @@ const existingDirect = async (roomId: string, caller: Caller): Promise<RoomShape
 
 /**
  * Decides whether the caller may post to a room, and makes the writes posting implies, only when needed: a post
- * to a room that does not exist creates it public with the poster as owner (room + member rows, one transaction,
- * 2 WCU); a first post to a public room makes the poster a member (1 WCU); `general`'s row is written on first use.
+ * to a room that does not exist creates it public with the poster as owner (room + member rows in one transaction
+ * and their `gsi1` entries: 6 WCU); a first post to a public room makes the poster a member (row and `gsi1` entry:
+ * 2 WCU); `general`'s row is written on first use (2 WCU, once per process).
  * A member posting to their room costs the access read alone (one BatchGetItem, 1.5 RCU) and no write.
  * Throws `forbidden` when banned, muted, not a member of a private room or not one of a direct room's two users.
  */
