@@ -13,13 +13,13 @@ import {
   type StoredRoom,
   toRoom,
 } from "./access";
-import { directRoomId } from "./direct";
+import { directRoomId, isDirectRoomId } from "./direct";
 import { failedAt, membership, transact } from "./membership-service";
 import { authorize, type Caller } from "./policy";
 import { RoomEntity } from "./room-entity";
 
 export { type Access, access, ensureGeneral, type Loaded, load, type StoredRoom } from "./access";
-export { directRoomId } from "./direct";
+export { directRoomId, isDirectRoomId } from "./direct";
 export { type Action, authorize, type Caller, decide, type Membership, type PolicyInput } from "./policy";
 export { RoomEntity, type RoomItem } from "./room-entity";
 
@@ -38,6 +38,11 @@ export interface CreateInput {
 export const create = (input: CreateInput, caller: Caller): Promise<RoomShape> =>
   storage(async () => {
     if (input.roomId === DEFAULT_ROOM_ID) throw new AppError("conflict", "This room already exists");
+    if (isDirectRoomId(input.roomId)) {
+      throw new AppError("validation_failed", "Ids of this form are kept for direct rooms", [
+        { path: "roomId", message: "must not be dm- and 40 hex digits (kept for direct rooms)" },
+      ]);
+    }
     const createdAt = now();
     const room = {
       roomId: input.roomId,
@@ -187,6 +192,7 @@ export const ensureDirect = (caller: Caller, otherUserId: string): Promise<Direc
 const existingDirect = async (roomId: string, caller: Caller): Promise<RoomShape | null> => {
   const loaded = await load(roomId, [caller.userId]);
   if (!loaded.room) return null;
+  if (loaded.room.kind !== "direct") throw new AppError("conflict", "This room is not a direct room");
   const member = loaded.members.get(caller.userId);
   // The caller's name was unknown when the other user opened the room: set it now (1 WCU, once).
   if (member && member.username !== caller.username) {
@@ -220,6 +226,8 @@ const prepare = async (roomId: string, caller: Caller, attempt: number): Promise
     joinedAt,
   };
   if (!access.room) {
+    // A direct room is only ever made by `ensureDirect`: posting must not create one as public first.
+    if (isDirectRoomId(roomId)) throw new AppError("forbidden", "Only its two users may use a direct room");
     const refused = await transact(() =>
       membership.transaction
         .write(({ room, member: memberRow }) => [

@@ -190,3 +190,42 @@ describe("Room.access and Room.preparePost", () => {
     expect((await Room.access("general", poster)).membership?.role).toBe("member");
   });
 });
+
+describe("direct room ids", () => {
+  it("cannot be taken before the pair opens their room: not by creating it, not by posting to it", async () => {
+    const [a, b] = [user(unique("a")), user(unique("b"))];
+    const roomId = Room.directRoomId(a.userId, b.userId);
+
+    const created = await Room.create({ roomId, kind: "public" }, user("squatter")).catch(
+      (error: unknown) => error,
+    );
+    const posted = await Room.preparePost(roomId, user("squatter")).catch((error: unknown) => error);
+    const opened = await Room.ensureDirect(a, b.userId);
+
+    expect(created).toMatchObject({ code: "validation_failed" });
+    expect(posted).toMatchObject({ code: "forbidden" });
+    expect(opened).toMatchObject({ created: true, room: { roomId, kind: "direct" } });
+  });
+
+  it("reads a stored room without a kind as public", async () => {
+    const roomId = unique("legacy");
+    const { PutCommand } = await import("@aws-sdk/lib-dynamodb");
+    const { documentClient, tableName } = await import("../dynamo");
+    const key = Room.RoomEntity.get({ roomId }).params().Key as Record<string, unknown>;
+    // As a row written before kinds existed: no `kind`, no owner count.
+    await documentClient.send(
+      new PutCommand({
+        TableName: tableName(),
+        Item: {
+          ...key,
+          room: roomId,
+          createdAt: new Date().toISOString(),
+          __edb_e__: "room",
+          __edb_v__: "1",
+        },
+      }),
+    );
+
+    expect((await Room.access(roomId, { userId: "u1" })).room).toMatchObject({ roomId, kind: "public" });
+  });
+});

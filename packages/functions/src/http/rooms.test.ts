@@ -1,3 +1,4 @@
+import * as Connection from "@chat/core/connection";
 import {
   BansResponse,
   ErrorResponse,
@@ -279,6 +280,37 @@ describe("members, bans and mutes", () => {
     expect(status(unmuted)).toBe(204);
     expect(status(accepted)).toBe(201);
     expect([status(stranger), errorCode(stranger)]).toEqual([404, "not_found"]);
+  });
+});
+
+describe("removal ends subscriptions", () => {
+  it("unsubscribes a removed or banned user's connections from the room before answering", async () => {
+    const { roomId, owner } = await newRoom();
+    const subscribed = async (userId: string) => {
+      await call("PUT /rooms/{roomId}/members/{userId}", { as: userId, params: [roomId, userId], body: {} });
+      const result = await Connection.connect({
+        connectionId: uniqueId(`c-${userId}`),
+        roomId,
+        userId,
+        username: userId,
+        maxConnections: 10,
+      });
+      if (!result.connected) throw new Error("not connected");
+      return result.session.connectionId;
+    };
+    const [removed, banned, stays] = [
+      await subscribed("removed"),
+      await subscribed("banned"),
+      await subscribed("stays"),
+    ];
+
+    await call("DELETE /rooms/{roomId}/members/{userId}", { as: owner, params: [roomId, "removed"] });
+    await call("PUT /rooms/{roomId}/bans/{userId}", { as: owner, params: [roomId, "banned"], body: {} });
+
+    const listening = (await Connection.inRoom(roomId)).connections.map((c) => c.connectionId);
+    expect(listening).toContain(stays);
+    expect(listening).not.toContain(removed);
+    expect(listening).not.toContain(banned);
   });
 });
 
