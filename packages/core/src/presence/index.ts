@@ -115,11 +115,16 @@ export const count = (roomId: string): Promise<number> =>
     return data.filter((row) => row.connections > 0).length;
   });
 
-/** The users connected to a room now, of those given: one Query of the room's presence rows. */
-export const onlineOf = (roomId: string): Promise<Set<string>> =>
+/**
+ * Which users with ids from `first` to `last` (inclusive) are connected to a room now: one Query of the room's
+ * presence rows in that range (sorted by user id like member rows, so a page of members reads only the presence rows
+ * of its own span: 0.5 RCU per 4 KB, about 40 rows).
+ */
+export const onlineBetween = (roomId: string, first: string, last: string): Promise<Set<string>> =>
   storage(async () => {
     const { data } = await PresenceEntity.query
       .byRoom({ roomId })
+      .between({ userId: first }, { userId: last })
       .go({ pages: "all", attributes: ["userId", "connections"] });
     return new Set(data.filter((row) => row.connections > 0).map((row) => row.userId));
   });
