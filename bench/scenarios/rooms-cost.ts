@@ -22,8 +22,8 @@ const row = (scenario: string, read: Read): Row => ({
 });
 
 /**
- * What the membership reads cost in read capacity, on paths whose cost grows with a room's size (the members page
- * reads the room's presence rows for `online`) or with a user's rooms (`GET /me/rooms` reads each room's newest
+ * What the membership reads cost in read capacity, on paths whose cost could grow with a room's size (the members
+ * page reads presence rows for `online`) or grows with a user's rooms (`GET /me/rooms` reads each room's newest
  * message). Capacity as DynamoDB Local reports it.
  */
 export const run = async (context: BenchContext): Promise<ScenarioResult> => {
@@ -65,7 +65,7 @@ export const run = async (context: BenchContext): Promise<ScenarioResult> => {
       "rooms cost: a table of its own; rows seeded directly, then each read made by the core call its route makes " +
         "(`Member.list`, `Member.rooms`, `Room.access`), with ReturnConsumedCapacity on the handlers' client. A " +
         "members page is the access read, one Query of 50 member rows and one Query of the room's presence rows " +
-        "(every online user's row, so it grows with the room); GET /me/rooms reads all the user's memberships, one " +
+        "between the page's first and last user id (so it stays flat however many are online); GET /me/rooms reads all the user's memberships, one " +
         "Query of limit 1 per room for its newest message, and the page's room rows.",
     ],
   };
