@@ -18,6 +18,7 @@ const scenarios = [
   "broadcaster-concurrency",
   "read-cost",
   "write-cost",
+  "rooms-cost",
   "cold-init",
 ] as const;
 

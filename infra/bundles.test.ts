@@ -12,7 +12,8 @@ import { type Bundle, bundleHandler, commonJsSdkInputs, handlerModules } from ".
  * Size budgets of the deployed bundles, in KiB: measured (Nov 2026, esbuild 0.28, AWS SDK 3.1169) plus ~15%.
  * Handlers without storage (health, not-found, openapi, the authorizer) stay near 100 KiB because the packages are
  * free of import side effects; storage handlers carry ElectroDB and the DynamoDB document client (~750 KiB). A jump
- * past a budget means a new dependency came along.
+ * past a budget means a new dependency came along. The rooms handlers measured 758–766 KiB; openapi grows with the
+ * document it embeds (137 KiB with the rooms routes).
  */
 const budgetsKiB: Record<HandlerModule, number> = {
   "http/health": 115,
@@ -21,7 +22,19 @@ const budgetsKiB: Record<HandlerModule, number> = {
   "http/get-messages": 865,
   "http/not-found": 115,
   "http/list-members": 865,
-  "http/openapi": 130,
+  "http/list-presence": 880,
+  "http/create-room": 880,
+  "http/get-room": 880,
+  "http/open-direct": 880,
+  "http/my-rooms": 880,
+  "http/put-member": 880,
+  "http/remove-member": 880,
+  "http/list-bans": 880,
+  "http/ban-user": 880,
+  "http/unban-user": 880,
+  "http/mute-user": 880,
+  "http/unmute-user": 880,
+  "http/openapi": 160,
   "ws/authorize": 130,
   "ws/connect": 885,
   "ws/disconnect": 875,

@@ -33,7 +33,7 @@ export const run = async (context: BenchContext): Promise<ScenarioResult> => {
     hostEnvironment(storageEnvironment(context.dynamoEndpoint, "bench-write-cost", "bench")),
   );
   const cases: { name: string; samples: Sent[] }[] = [
-    { name: "send, first to its room in this process", samples: [] },
+    { name: "send, first to a new room (creates it, the poster its owner)", samples: [] },
     { name: "send", samples: [] },
     { name: "send with clientMessageId", samples: [] },
     { name: "idempotent replay", samples: [] },

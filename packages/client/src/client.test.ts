@@ -245,7 +245,10 @@ describe("ChatClient answers outside the contract", () => {
 
   it("throws a ChatProtocolError for a success that does not match the schema", async () => {
     const flaky = await proxy(stack.current.httpUrl, [
-      { answer: 200, body: '{"rooms":[{"roomId":"Bad Room"}]}' },
+      {
+        answer: 200,
+        body: '{"rooms":[{"roomId":"Bad Room","kind":"public","name":null,"createdBy":null}],"nextCursor":null}',
+      },
     ]);
     const alice = clientFor(stack.current, "alice", { httpUrl: flaky.url });
 

@@ -4,8 +4,8 @@ import {
   GetMessagesResponse,
   HealthResponse,
   ListRoomsResponse,
-  type Member,
-  MembersResponse,
+  PresenceResponse,
+  type PresentUser,
   type Room,
   SendMessageResponse,
   toErrorIssues,
@@ -196,10 +196,10 @@ export class ChatClient implements RestApi {
    * Who is in a room now: one entry per user with at least one connection subscribed to it, whatever the number
    * of their connections.
    */
-  async members(roomId: string, options: CallOptions = {}): Promise<Member[]> {
+  async members(roomId: string, options: CallOptions = {}): Promise<PresentUser[]> {
     return (
-      await this.#request("GET", `/rooms/${encodeURIComponent(roomId)}/members`, MembersResponse, options)
-    ).members;
+      await this.#request("GET", `/rooms/${encodeURIComponent(roomId)}/presence`, PresenceResponse, options)
+    ).users;
   }
 
   /** The API's health, stage and version. */

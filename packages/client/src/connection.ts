@@ -2,7 +2,7 @@ import {
   type ChatMessage,
   ErrorStatus,
   Limits,
-  type Member,
+  type PresentUser,
   RoomId,
   ServerFrame,
   toErrorIssues,
@@ -150,7 +150,7 @@ export class RealtimeConnection {
    * With `trackMembers`: who is in a followed room, one entry per user, as last read and updated by presence;
    * empty until the room's first read.
    */
-  members(roomId: string): Member[] {
+  members(roomId: string): PresentUser[] {
     return this.#rooms.get(roomId.toLowerCase())?.members.list ?? [];
   }
 

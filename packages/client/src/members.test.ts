@@ -1,21 +1,21 @@
-import type { Member } from "@chat/types";
+import type { PresentUser } from "@chat/types";
 import { describe, expect, it } from "vitest";
 import { RoomMembers } from "./members";
 
 // No socket and no API: a stand-in for the REST API's `members` that answers when the test says so.
-const member = (userId: string): Member => ({
+const member = (userId: string): PresentUser => ({
   userId,
   username: userId,
   connectedAt: "2026-11-29T20:00:00.000Z",
 });
 
 const heldAnswer = () => {
-  let answer: (members: Member[]) => void = () => undefined;
-  const api = { members: () => new Promise<Member[]>((resolve) => (answer = resolve)) };
-  return { api, answer: (members: Member[]) => answer(members) };
+  let answer: (members: PresentUser[]) => void = () => undefined;
+  const api = { members: () => new Promise<PresentUser[]>((resolve) => (answer = resolve)) };
+  return { api, answer: (members: PresentUser[]) => answer(members) };
 };
 
-const userIds = (members: Member[]) => members.map(({ userId }) => userId).sort();
+const userIds = (members: PresentUser[]) => members.map(({ userId }) => userId).sort();
 
 describe("RoomMembers", () => {
   it("applies presence that arrives during a read on top of what the read returns", async () => {

@@ -1,4 +1,4 @@
-import type { Member, PresenceFrame } from "@chat/types";
+import type { PresenceFrame, PresentUser } from "@chat/types";
 import type { RestApi } from "./rest-api";
 
 /** A user's first connection joined a room, or their last one left it. */
@@ -7,7 +7,7 @@ export type PresenceEvent = Omit<PresenceFrame, "type">;
 /** Who is in a room, one entry per user (this user included), after a change. */
 export interface MembersChange {
   roomId: string;
-  members: Member[];
+  members: PresentUser[];
 }
 
 /**
@@ -18,7 +18,7 @@ export interface MembersChange {
 export class RoomMembers {
   readonly roomId: string;
   readonly #api: Pick<RestApi, "members">;
-  #members: Map<string, Member> | undefined;
+  #members: Map<string, PresentUser> | undefined;
   /** Presence held back while a read runs. */
   #arriving: PresenceEvent[] | undefined;
   #stopped = false;
@@ -29,7 +29,7 @@ export class RoomMembers {
   }
 
   /** One entry per user, as last read and updated; empty until the first read. */
-  get list(): Member[] {
+  get list(): PresentUser[] {
     return [...(this.#members?.values() ?? [])];
   }
 
@@ -65,7 +65,7 @@ export class RoomMembers {
   }
 
   #apply(changes: PresenceEvent[]): void {
-    const members = this.#members ?? new Map<string, Member>();
+    const members = this.#members ?? new Map<string, PresentUser>();
     this.#members = members;
     for (const { event, userId, username } of changes) {
       if (event === "leave") members.delete(userId);

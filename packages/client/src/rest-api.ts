@@ -1,4 +1,4 @@
-import type { ChatMessage, GetMessagesResponse, Member } from "@chat/types";
+import type { ChatMessage, GetMessagesResponse, PresentUser } from "@chat/types";
 import type { ChatError } from "./errors";
 
 /** What to send: the text, and optionally the id that makes a retried send idempotent. */
@@ -29,7 +29,7 @@ export interface RestApi {
   readonly socketAuth?: SocketAuth | undefined;
   send(roomId: string, input: SendInput): Promise<ChatMessage>;
   history(roomId: string, query: HistoryQuery): Promise<GetMessagesResponse>;
-  members(roomId: string): Promise<Member[]>;
+  members(roomId: string): Promise<PresentUser[]>;
 }
 
 /** What a socket needs from its client on a stage that requires tokens. */

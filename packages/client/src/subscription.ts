@@ -1,4 +1,4 @@
-import type { ChatMessage, Member } from "@chat/types";
+import type { ChatMessage, PresentUser } from "@chat/types";
 import { RealtimeConnection } from "./connection";
 import type { ConnectionStatus, RealtimeEvents, RealtimeOptions } from "./realtime-options";
 import type { WebSocketConstructor } from "./reconnecting-socket";
@@ -55,7 +55,7 @@ export class RoomSubscription {
   }
 
   /** With `trackMembers`: who is in the room, one entry per user, kept up to date by presence. */
-  get members(): Member[] {
+  get members(): PresentUser[] {
     return this.#connection.members(this.roomId);
   }
 

@@ -10,11 +10,17 @@ export const TableDefinition = {
   sortKey: "sk",
   globalIndexes: {
     /**
-     * A room's connections, for the broadcaster. Its projection (an attribute list means INCLUDE, as SST's
+     * A room's connections, for the broadcaster; also the public rooms and a user's memberships. Its projection (an attribute list means INCLUDE, as SST's
      * `projection` takes it) holds just what a broadcast reads: a Query pays for the bytes of the index's items,
      * so whole rows would cost a third more to read, at every message.
      */
-    gsi1: { partitionKey: "gsi1pk", sortKey: "gsi1sk", projection: ["connectionId", "connectedAt"] },
+    gsi1: {
+      partitionKey: "gsi1pk",
+      sortKey: "gsi1sk",
+      // Rooms by kind (`GET /rooms`) and a user's memberships (`GET /me/rooms`) are read from the index too: their
+      // attributes are named so that connection rows carry none of them (rooms and members store their id as `room`).
+      projection: ["connectionId", "connectedAt", "room", "kind", "name", "createdAt", "createdBy", "role"],
+    },
   },
   ttlAttribute: "expiresAt",
   streamView: "NEW_IMAGE",

@@ -8,9 +8,21 @@ import { messageInsertFilter } from "@chat/core/table-definition";
 export const httpRoutes = {
   "GET /health": "http/health",
   "GET /rooms": "http/list-rooms",
+  "POST /rooms": "http/create-room",
+  "GET /rooms/{roomId}": "http/get-room",
+  "PUT /direct/{userId}": "http/open-direct",
+  "GET /me/rooms": "http/my-rooms",
   "POST /rooms/{roomId}/messages": "http/send-message",
   "GET /rooms/{roomId}/messages": "http/get-messages",
   "GET /rooms/{roomId}/members": "http/list-members",
+  "GET /rooms/{roomId}/presence": "http/list-presence",
+  "PUT /rooms/{roomId}/members/{userId}": "http/put-member",
+  "DELETE /rooms/{roomId}/members/{userId}": "http/remove-member",
+  "GET /rooms/{roomId}/bans": "http/list-bans",
+  "PUT /rooms/{roomId}/bans/{userId}": "http/ban-user",
+  "DELETE /rooms/{roomId}/bans/{userId}": "http/unban-user",
+  "PUT /rooms/{roomId}/mutes/{userId}": "http/mute-user",
+  "DELETE /rooms/{roomId}/mutes/{userId}": "http/unmute-user",
   "GET /openapi.json": "http/openapi",
   $default: "http/not-found",
 } as const;
@@ -98,22 +110,54 @@ export const tableAccess: { readonly [Module in HandlerModule]: TableAccess | nu
   "http/openapi": null,
   "http/not-found": null,
   "ws/authorize": null,
-  // Room.list; Room.ensure creates `general` (upsert).
-  "http/list-rooms": { table: ["Query", "UpdateItem"], indexes: [] },
-  // RateLimit.hit (UpdateItem); Message.send: create or a transaction of puts and a room upsert, GetItem on replay.
-  "http/send-message": { table: ["GetItem", "PutItem", "UpdateItem"], indexes: [] },
-  // Message.list.
-  "http/get-messages": { table: ["Query"], indexes: [] },
-  // Presence.list.
-  "http/list-members": { table: ["Query"], indexes: [] },
+  // Room.listPublic: one Query of gsi1.
+  "http/list-rooms": { table: [], indexes: ["Query"] },
+  // Room.create: a transaction of two conditional puts (room, owner).
+  "http/create-room": { table: ["PutItem"], indexes: [] },
+  // Room.get: the access read (BatchGetItem), Presence.count (Query).
+  "http/get-room": { table: ["BatchGetItem", "Query"], indexes: [] },
+  // Room.ensureDirect: BatchGetItem; a transaction of puts the first time; the caller's name (UpdateItem).
+  "http/open-direct": { table: ["BatchGetItem", "PutItem", "UpdateItem"], indexes: [] },
+  // Member.rooms: the memberships (gsi1), the newest message per room (Query), the rooms (BatchGetItem).
+  "http/my-rooms": { table: ["BatchGetItem", "Query"], indexes: ["Query"] },
+  // RateLimit.hit (UpdateItem); Room.preparePost (BatchGetItem; room and member puts); Message.send: create or a
+  // transaction of puts, GetItem on replay.
+  "http/send-message": { table: ["BatchGetItem", "GetItem", "PutItem", "UpdateItem"], indexes: [] },
+  // Room.access (BatchGetItem), Message.list.
+  "http/get-messages": { table: ["BatchGetItem", "Query"], indexes: [] },
+  // Member.list: the access read, the member rows and the presence rows (Query).
+  "http/list-members": { table: ["BatchGetItem", "Query"], indexes: [] },
+  // Room.access, Presence.list.
+  "http/list-presence": { table: ["BatchGetItem", "Query"], indexes: [] },
+  // Member.put: BatchGetItem, the presence row (GetItem), a create (PutItem) or a role patch with the owner count.
+  "http/put-member": { table: ["BatchGetItem", "GetItem", "PutItem", "UpdateItem"], indexes: [] },
+  // Member.remove (BatchGetItem; a transaction deleting the row, patching the owner count); Connection.revoke:
+  // the user's connections (Query), their subscription rows (GetItem), deleted with the session's counter
+  // (DeleteItem, UpdateItem), Presence.leave (UpdateItem).
+  "http/remove-member": {
+    table: ["BatchGetItem", "DeleteItem", "GetItem", "Query", "UpdateItem"],
+    indexes: [],
+  },
+  // Ban.put (BatchGetItem; a transaction: ban put, member delete); Connection.revoke as above.
+  "http/ban-user": {
+    table: ["BatchGetItem", "DeleteItem", "GetItem", "PutItem", "Query", "UpdateItem"],
+    indexes: [],
+  },
+  // Ban.remove.
+  "http/unban-user": { table: ["BatchGetItem", "DeleteItem"], indexes: [] },
+  // Ban.list.
+  "http/list-bans": { table: ["BatchGetItem", "Query"], indexes: [] },
+  // Member.mute / unmute: BatchGetItem, a patch.
+  "http/mute-user": { table: ["BatchGetItem", "UpdateItem"], indexes: [] },
+  "http/unmute-user": { table: ["BatchGetItem", "UpdateItem"], indexes: [] },
   // Connection.connect (a transaction: the user's counter, session, user and room rows), Presence.arrive; at the
   // cap, Connection.ofUser/recount and pruning the gone connections; presence.
   "ws/connect": { table: [...fansOut.table, "PutItem"], indexes: fansOut.indexes },
   // Connection.disconnect (a transaction releasing the user's counter), Presence.settle; presence.
   "ws/disconnect": fansOut,
   // RateLimit.hit/throttle, Connection.session/subscribe/unsubscribe (transactions with the session's room
-  // counter)/isSubscribed, Message.send; presence, typing.
-  "ws/default": { table: [...fansOut.table, "PutItem"], indexes: fansOut.indexes },
+  // counter)/isSubscribed, Room.preparePost (BatchGetItem) and Message.send; presence, typing.
+  "ws/default": { table: [...fansOut.table, "PutItem", "BatchGetItem"], indexes: fansOut.indexes },
   // Connection.inRoom per message; prunes gone connections.
   "stream/broadcast": fansOut,
 };

@@ -1,6 +1,6 @@
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { marshall } from "@aws-sdk/util-dynamodb";
-import { Connection, Message } from "@chat/core";
+import { Connection, Member, Message, Room } from "@chat/core";
 import { client, documentClient } from "@chat/core/dynamo";
 import type { DynamoDBRecord } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -99,6 +99,72 @@ const insertRecord = async (roomId: string): Promise<DynamoDBRecord> => {
   };
 };
 
+/** A room with an owner and a member `mem` subscribed on a connection, for the moderation routes. */
+const moderatedRoom = async () => {
+  const roomId = uniqueId("mod").toLowerCase();
+  const owner = { userId: uniqueId("owner"), username: "owner", admin: false };
+  const mem = uniqueId("mem");
+  await Room.create({ roomId, kind: "public" }, owner);
+  await Member.put(roomId, owner, mem);
+  const connected = await Connection.connect({
+    connectionId: uniqueId("conn"),
+    roomId,
+    userId: mem,
+    username: "mem",
+    maxConnections: 10,
+  });
+  const call = (handler: Handler, method: string, route: string, userId: string, body?: object) =>
+    handler(
+      httpEvent({
+        routeKey: `${method} /rooms/{roomId}/${route}${method === "GET" ? "" : "/{userId}"}`,
+        path: `/rooms/${roomId}/${route}${method === "GET" ? "" : `/${userId}`}`,
+        pathParameters: { roomId, userId },
+        headers: { "x-user-id": owner.userId },
+        ...(body && { body: JSON.stringify(body) }),
+      }) as never,
+    );
+  return { roomId, owner, mem, connected, call };
+};
+
+const moderation = {
+  "http/put-member": async (handler: Handler) => {
+    const { mem, call } = await moderatedRoom();
+    return async () => {
+      expect(await call(handler, "PUT", "members", uniqueId("new"), {})).toMatchObject({ statusCode: 201 });
+      expect(await call(handler, "PUT", "members", mem, { role: "owner" })).toMatchObject({
+        statusCode: 200,
+      });
+    };
+  },
+  "http/remove-member": async (handler: Handler) => {
+    const { mem, call } = await moderatedRoom();
+    return async () =>
+      expect(await call(handler, "DELETE", "members", mem)).toMatchObject({ statusCode: 204 });
+  },
+  "http/ban-user": async (handler: Handler) => {
+    const { mem, call } = await moderatedRoom();
+    return async () =>
+      expect(await call(handler, "PUT", "bans", mem, { reason: "spam" })).toMatchObject({ statusCode: 204 });
+  },
+  "http/unban-user": async (handler: Handler) => {
+    const { mem, call } = await moderatedRoom();
+    return async () => expect(await call(handler, "DELETE", "bans", mem)).toMatchObject({ statusCode: 204 });
+  },
+  "http/list-bans": async (handler: Handler) => {
+    const { call } = await moderatedRoom();
+    return async () => expect(await call(handler, "GET", "bans", "")).toMatchObject({ statusCode: 200 });
+  },
+  "http/mute-user": async (handler: Handler) => {
+    const { mem, call } = await moderatedRoom();
+    return async () =>
+      expect(await call(handler, "PUT", "mutes", mem, {})).toMatchObject({ statusCode: 204 });
+  },
+  "http/unmute-user": async (handler: Handler) => {
+    const { mem, call } = await moderatedRoom();
+    return async () => expect(await call(handler, "DELETE", "mutes", mem)).toMatchObject({ statusCode: 204 });
+  },
+};
+
 /**
  * What each handler is made to do: every path that reaches storage (the first and a repeated send, presence to a
  * room holding a gone connection, which prunes it...). Prepared outside the recording, run inside it.
@@ -146,8 +212,67 @@ const scenarios: Record<HandlerModule, (handler: Handler) => Promise<() => Promi
         routeKey: "GET /rooms/{roomId}/members",
         path: "/rooms/general/members",
         pathParameters: { roomId: "general" },
+        headers: { "x-user-id": "u1" },
       }) as never,
     ),
+  "http/list-presence": async (handler) => () =>
+    handler(
+      httpEvent({
+        routeKey: "GET /rooms/{roomId}/presence",
+        path: "/rooms/general/presence",
+        pathParameters: { roomId: "general" },
+      }) as never,
+    ),
+  "http/create-room": async (handler) => () =>
+    handler(
+      httpEvent({
+        routeKey: "POST /rooms",
+        path: "/rooms",
+        body: JSON.stringify({ roomId: uniqueId("room").toLowerCase(), kind: "private" }),
+        headers: { "x-user-id": uniqueId("u") },
+      }) as never,
+    ),
+  "http/get-room": async (handler) => () =>
+    handler(
+      httpEvent({
+        routeKey: "GET /rooms/{roomId}",
+        path: "/rooms/general",
+        pathParameters: { roomId: "general" },
+        headers: { "x-user-id": "u1" },
+      }) as never,
+    ),
+  "http/open-direct": async (handler) => {
+    const [a, b] = [uniqueId("a"), uniqueId("b")];
+    const open = (caller: string, other: string) =>
+      handler(
+        httpEvent({
+          routeKey: "PUT /direct/{userId}",
+          path: `/direct/${other}`,
+          pathParameters: { userId: other },
+          headers: { "x-user-id": caller, "x-user-name": "Named" },
+        }) as never,
+      );
+    // Created by one; opened by the other, whose name it learns then.
+    return async () => {
+      expect(await open(a, b)).toMatchObject({ statusCode: 201 });
+      expect(await open(b, a)).toMatchObject({ statusCode: 200 });
+    };
+  },
+  "http/my-rooms": async (handler) => {
+    const caller = { userId: uniqueId("me"), username: "me", admin: false };
+    const roomId = uniqueId("room").toLowerCase();
+    await Room.preparePost(roomId, caller);
+    await Message.send({ roomId, ...caller, text: "hi" });
+    return () =>
+      handler(
+        httpEvent({
+          routeKey: "GET /me/rooms",
+          path: "/me/rooms",
+          headers: { "x-user-id": caller.userId },
+        }) as never,
+      );
+  },
+  ...moderation,
   "ws/connect": async (handler) => {
     const roomId = uniqueId("room");
     await goneConnection(roomId);

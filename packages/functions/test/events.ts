@@ -10,6 +10,8 @@ export interface HttpRequest {
   rawQueryString?: string;
   body?: string;
   isBase64Encoded?: boolean;
+  /** More headers (lower-case names), e.g. `x-user-id`. */
+  headers?: Record<string, string>;
 }
 
 /** An HTTP API (payload v2) event, shaped as API Gateway sends it. */
@@ -20,6 +22,7 @@ export const httpEvent = ({
   rawQueryString = "",
   body,
   isBase64Encoded = false,
+  headers = {},
 }: HttpRequest): APIGatewayProxyEventV2 => {
   const method = routeKey === "$default" ? "GET" : (routeKey.split(" ")[0] ?? "GET");
   return {
@@ -27,7 +30,7 @@ export const httpEvent = ({
     routeKey,
     rawPath: path,
     rawQueryString,
-    headers: { "content-type": "application/json", host: "api.example.com" },
+    headers: { "content-type": "application/json", host: "api.example.com", ...headers },
     ...(pathParameters && { pathParameters }),
     requestContext: {
       accountId: "123456789012",

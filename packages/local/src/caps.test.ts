@@ -129,10 +129,10 @@ describe("presence under flapping", () => {
         frame.type === "presence" && frame.userId === `${roomId}-f` ? [frame.event] : [],
       );
     for (const other of others) expect(about(other)).toEqual(["join", "leave"]);
-    const members = (await (await fetch(`${stack.httpUrl}/rooms/${roomId}/members`)).json()) as {
-      members: { userId: string }[];
+    const presence = (await (await fetch(`${stack.httpUrl}/rooms/${roomId}/presence`)).json()) as {
+      users: { userId: string }[];
     };
-    expect(members.members.map((m) => m.userId)).not.toContain(`${roomId}-f`);
+    expect(presence.users.map((m) => m.userId)).not.toContain(`${roomId}-f`);
     await Promise.all([...others, flapper].map((client) => client.close()));
   });
 

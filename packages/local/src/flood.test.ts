@@ -46,9 +46,9 @@ describe("per-user frame limits", () => {
 
   it("gives subscribe and unsubscribe their own lower limit", async () => {
     await wellInsideAMinute();
-    // A room of its own: the previous test's user leaving "flood" is announced there (presence), not a frame here.
+    // A room of its own: the previous test's user leaving "flood" is announced there, and would land in this list.
     const client = await connectClient(stack.wsUrl, {
-      roomId: "flood-hopper",
+      roomId: user("hop-home"),
       userId: user("hopper"),
       username: "h",
     });

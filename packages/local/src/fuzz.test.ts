@@ -141,6 +141,94 @@ describe("fuzz", () => {
     );
   });
 
+  it("survives generated calls on the rooms and membership routes", async () => {
+    // A room where the fuzzer is owner, so that calls get past the policy and reach the writes too.
+    const owned = "fuzz-owned";
+    await call("/rooms", {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-user-id": "fuzzer" },
+      body: JSON.stringify({ roomId: owned, kind: "private" }),
+    });
+    const routes = [
+      ["POST", "/rooms"],
+      ["GET", "/rooms"],
+      ["GET", "/rooms/{roomId}"],
+      ["PUT", "/direct/{userId}"],
+      ["GET", "/me/rooms"],
+      ["GET", "/rooms/{roomId}/members"],
+      ["GET", "/rooms/{roomId}/presence"],
+      ["PUT", "/rooms/{roomId}/members/{userId}"],
+      ["DELETE", "/rooms/{roomId}/members/{userId}"],
+      ["GET", "/rooms/{roomId}/bans"],
+      ["PUT", "/rooms/{roomId}/bans/{userId}"],
+      ["DELETE", "/rooms/{roomId}/bans/{userId}"],
+      ["PUT", "/rooms/{roomId}/mutes/{userId}"],
+      ["DELETE", "/rooms/{roomId}/mutes/{userId}"],
+    ] as const;
+    const text = fc.oneof(
+      fc.string({ maxLength: 40 }),
+      fc.constantFrom("", " ", "%", "..", "\u0000", "ü", "a".repeat(200)),
+    );
+    // Header values must be printable ASCII, or fetch refuses to send them.
+    const headerValue = fc.oneof(
+      fc.stringMatching(/^[\x21-\x7e]{0,140}$/),
+      fc.constantFrom("fuzzer", "other", "FUZZER", "a@b.c", ""),
+    );
+    const body = fc.oneof(
+      fc.json(),
+      fc.string({ maxLength: 100 }),
+      fc
+        .record(
+          {
+            roomId: fc.oneof(text, fc.constantFrom(owned, "general", "fresh-room")),
+            kind: fc.oneof(nasty, fc.constantFrom("public", "private", "direct")),
+            name: nasty,
+            role: fc.oneof(nasty, fc.constantFrom("owner", "moderator", "member")),
+            reason: nasty,
+            until: fc.oneof(
+              nasty,
+              fc.date().map((d) => (Number.isNaN(d.getTime()) ? "x" : d.toISOString())),
+            ),
+          },
+          { requiredKeys: [] },
+        )
+        .map((record) => JSON.stringify(record)),
+    );
+    const generated = fc.record({
+      route: fc.constantFrom(...routes),
+      roomId: fc.oneof(text, fc.constantFrom(owned, "general", "dm-0")),
+      userId: fc.oneof(text, fc.constantFrom("fuzzer", "other", "a.b:c@d")),
+      caller: fc.option(headerValue),
+      name: fc.option(headerValue),
+      query: fc.array(
+        fc.tuple(fc.constantFrom("limit", "cursor", "x"), fc.oneof(fc.string(), fc.integer().map(String))),
+        { maxLength: 3 },
+      ),
+      body,
+    });
+    await fc.assert(
+      fc.asyncProperty(
+        generated,
+        async ({ route: [method, template], roomId, userId, caller, name, query, body }) => {
+          const path = template
+            .replace("{roomId}", encodeURIComponent(roomId))
+            .replace("{userId}", encodeURIComponent(userId));
+          const { status } = await call(`${path}?${new URLSearchParams(query)}`, {
+            method,
+            headers: {
+              ...(caller !== null && { "x-user-id": caller }),
+              ...(name !== null && { "x-user-name": name }),
+              ...(method !== "GET" && method !== "DELETE" && { "content-type": "application/json" }),
+            },
+            ...(method !== "GET" && method !== "DELETE" && { body }),
+          });
+          expect([200, 201, 204, 400, 403, 404, 409, 413]).toContain(status);
+        },
+      ),
+      { numRuns: runs },
+    );
+  });
+
   it("answers every generated frame with exactly one frame and keeps the socket open", async () => {
     const client = await connectClient(stack.wsUrl, {
       roomId: "fuzz-frames",

@@ -1,4 +1,4 @@
-import { MembersResponse, type ServerFrame } from "@chat/types";
+import { PresenceResponse, type ServerFrame } from "@chat/types";
 import * as v from "valibot";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectClient, isMessage, type TestClient } from "../test/clients";
@@ -36,7 +36,7 @@ const post = (roomId: string, text: string) =>
     body: JSON.stringify({ userId: "poster", username: "Poster", text }),
   });
 const members = async (roomId: string) =>
-  v.parse(MembersResponse, await (await fetch(`${stack.httpUrl}/rooms/${roomId}/members`)).json()).members;
+  v.parse(PresenceResponse, await (await fetch(`${stack.httpUrl}/rooms/${roomId}/presence`)).json()).users;
 const ofType =
   <T extends ServerFrame["type"]>(type: T) =>
   (frame: ServerFrame): frame is Extract<ServerFrame, { type: T }> =>

@@ -2,7 +2,7 @@ import {
   GetMessagesResponse,
   HealthResponse,
   ListRoomsResponse,
-  MembersResponse,
+  PresenceResponse,
   SendMessageResponse,
 } from "@chat/types";
 import * as v from "valibot";
@@ -103,7 +103,7 @@ describe("the local stack, end to end", () => {
   it("runs $disconnect for a handshake that fails after $connect, so 11 of them hold no slot and show in no presence", async () => {
     const roomId = `ghosts-${Date.now()}`;
     const members = async (room: string) =>
-      v.parse(MembersResponse, await (await fetch(`${stack.httpUrl}/rooms/${room}/members`)).json()).members;
+      v.parse(PresenceResponse, await (await fetch(`${stack.httpUrl}/rooms/${room}/presence`)).json()).users;
 
     // `$connect` runs (and says yes) before the upgrade itself checks the key, which then fails with 400.
     for (let i = 0; i < 11; i++) {

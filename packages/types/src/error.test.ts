@@ -10,6 +10,7 @@ const designTable = {
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
+  conflict: 409,
   payload_too_large: 413,
   rate_limited: 429,
   unavailable: 503,

@@ -7,6 +7,7 @@ export const ErrorStatus = {
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
+  conflict: 409,
   payload_too_large: 413,
   rate_limited: 429,
   unavailable: 503,

@@ -16,6 +16,14 @@ export const Limits = {
   /** Page size of message history. */
   historyDefaultLimit: 50,
   historyMaxLimit: 100,
+  /** Page size of every other paginated list (`?limit=`). */
+  pageDefaultLimit: 50,
+  pageMaxLimit: 100,
+  /** Room names and ban reasons, in Unicode code points after trimming. */
+  roomNameMaxLength: 80,
+  banReasonMaxLength: 200,
+  /** Users listed by `GET /rooms/{roomId}/presence` (its `count` is exact). */
+  presenceMaxUsers: 100,
   /** Rooms one WebSocket connection may be subscribed to at once. */
   roomsPerConnection: 20,
   /** Request bodies and WebSocket frames, in UTF-8 bytes. */

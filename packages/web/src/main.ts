@@ -6,7 +6,7 @@ import {
   type RealtimeConnection,
   TypingTracker,
 } from "@chat/client";
-import { Limits, type Member, MessageText, RoomId, Username } from "@chat/types";
+import { Limits, MessageText, type PresentUser, RoomId, Username } from "@chat/types";
 import * as v from "valibot";
 import { colourOf, initialOf, MessageList } from "./message-list";
 import { typingText } from "./typing-text";
@@ -185,7 +185,7 @@ const refreshRooms = async () => {
   }
 };
 
-const renderMembers = (members: Member[]) => {
+const renderMembers = (members: PresentUser[]) => {
   const me = client?.userId;
   const items = [...members]
     .sort((a, b) => (a.userId === me ? -1 : b.userId === me ? 1 : a.username.localeCompare(b.username)))

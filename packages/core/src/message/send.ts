@@ -3,24 +3,16 @@ import { Limits } from "@chat/types";
 import { decodeTime, monotonicFactory } from "ulid";
 import { entityConfig, epochSeconds, Service } from "../entity";
 import { AppError, conditionally, storage } from "../error";
-import { RoomEntity } from "../room/room-entity";
 import { IdempotencyEntity } from "./idempotency-entity";
 import { MessageEntity, type MessageItem, toChatMessage } from "./message-entity";
 
-// Sending lives apart from reading: only a handler that sends builds the room and idempotency entities and the
-// transaction's service when it loads.
-
-const chat = new Service(
-  { message: MessageEntity, room: RoomEntity, idempotency: IdempotencyEntity },
-  entityConfig(),
-);
+// Sending lives apart from reading: only a handler that sends builds the idempotency entity and the transaction's
+// service when it loads. The room row is not written here: `Room.preparePost` writes it once, with its kind and
+// owner, before the first message.
+const chat = new Service({ message: MessageEntity, idempotency: IdempotencyEntity }, entityConfig());
 
 // Monotonic: two ids made in the same millisecond still sort in creation order.
 const nextId = monotonicFactory();
-
-// Rooms this process has already written: their row is left out of later sends, which saves a write per
-// message and keeps a busy room's row out of concurrent transactions.
-const knownRooms = new Set<string>();
 
 const MAX_ATTEMPTS = 3;
 
@@ -41,7 +33,8 @@ export interface SendResult {
 type Attempt = { outcome: "created"; message: ChatMessage } | { outcome: "replay" } | { outcome: "retry" };
 
 /**
- * Stores a message. With a `clientMessageId`, the message, its room and the idempotency key are written in one
+ * Stores a message (its room must exist: see `Room.preparePost`). With a `clientMessageId`, the message and the
+ * idempotency key are written in one
  * transaction; a repeat of `(roomId, userId, clientMessageId)` within 24 hours stores nothing and returns the
  * first message. Write conflicts are retried; storage trouble is `unavailable`.
  */
@@ -69,44 +62,34 @@ const write = async (input: SendInput): Promise<Attempt> => {
     ...(clientMessageId && { clientMessageId }),
   };
   const message = toChatMessage(item);
-  const withRoom = !knownRooms.has(roomId);
 
-  if (clientMessageId === undefined && !withRoom) {
+  if (clientMessageId === undefined) {
     const created = await conditionally(MessageEntity.create(item).go({ response: "none" }));
     return created ? { outcome: "created", message } : { outcome: "retry" };
   }
 
   const now = epochSeconds();
   const { canceled, data } = await chat.transaction
-    .write(({ message, room, idempotency }) => [
+    .write(({ message, idempotency }) => [
       message.create(item).commit(),
-      ...(withRoom ? [room.upsert({ roomId, createdAt }).ifNotExists({ createdAt }).commit()] : []),
-      ...(clientMessageId === undefined
-        ? []
-        : [
-            idempotency
-              .put({
-                roomId,
-                userId,
-                clientMessageId,
-                messageId: id,
-                expiresAt: now + Limits.idempotencyTtlSeconds,
-              })
-              // An expired key may linger until TTL removes it: it no longer counts.
-              .where(
-                ({ messageId, expiresAt }, { notExists, lt }) =>
-                  `${notExists(messageId)} OR ${lt(expiresAt, now)}`,
-              )
-              .commit(),
-          ]),
+      idempotency
+        .put({
+          roomId,
+          userId,
+          clientMessageId,
+          messageId: id,
+          expiresAt: now + Limits.idempotencyTtlSeconds,
+        })
+        // An expired key may linger until TTL removes it: it no longer counts.
+        .where(
+          ({ messageId, expiresAt }, { notExists, lt }) => `${notExists(messageId)} OR ${lt(expiresAt, now)}`,
+        )
+        .commit(),
     ])
     .go();
 
-  if (!canceled) {
-    knownRooms.add(roomId);
-    return { outcome: "created", message };
-  }
-  const keyTaken = clientMessageId !== undefined && data.at(-1)?.code === "ConditionalCheckFailed";
+  if (!canceled) return { outcome: "created", message };
+  const keyTaken = data.at(-1)?.code === "ConditionalCheckFailed";
   // Otherwise an id collision or a transaction conflict: both succeed on a retry with a fresh id.
   return keyTaken ? { outcome: "replay" } : { outcome: "retry" };
 };

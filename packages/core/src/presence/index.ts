@@ -1,4 +1,4 @@
-import type { Member } from "@chat/types";
+import type { PresentUser } from "@chat/types";
 import { connectionExpiry } from "../connection/expiry";
 import { conditionally, storage } from "../error";
 import { PresenceEntity } from "./presence-entity";
@@ -95,10 +95,36 @@ export const settle = (
   });
 
 /** Who is in a room now: one entry per user with at least one subscribed connection. */
-export const list = (roomId: string): Promise<Member[]> =>
+export const list = (roomId: string): Promise<PresentUser[]> =>
   storage(async () => {
     const { data } = await PresenceEntity.query.byRoom({ roomId }).go({ pages: "all" });
     return data
       .filter((row) => row.connections > 0)
       .map(({ userId, username, connectedAt }) => ({ userId, username, connectedAt }));
+  });
+
+/**
+ * How many users are connected to a room now: one Query of its presence rows (0.5 RCU per 4 KB read, about 40
+ * users), counting those with a connection.
+ */
+export const count = (roomId: string): Promise<number> =>
+  storage(async () => {
+    const { data } = await PresenceEntity.query
+      .byRoom({ roomId })
+      .go({ pages: "all", attributes: ["userId", "connections"] });
+    return data.filter((row) => row.connections > 0).length;
+  });
+
+/**
+ * Which users with ids from `first` to `last` (inclusive) are connected to a room now: one Query of the room's
+ * presence rows in that range (sorted by user id like member rows, so a page of members reads only the presence rows
+ * of its own span: 0.5 RCU per 4 KB, about 40 rows).
+ */
+export const onlineBetween = (roomId: string, first: string, last: string): Promise<Set<string>> =>
+  storage(async () => {
+    const { data } = await PresenceEntity.query
+      .byRoom({ roomId })
+      .between({ userId: first }, { userId: last })
+      .go({ pages: "all", attributes: ["userId", "connections"] });
+    return new Set(data.filter((row) => row.connections > 0).map((row) => row.userId));
   });

@@ -130,6 +130,7 @@ export const http =
     return {
       statusCode: reply.status,
       headers: headers(requestId, reply.retryAfter),
-      body: JSON.stringify(reply.body),
+      // 204 No Content carries no body.
+      body: reply.status === 204 ? "" : JSON.stringify(reply.body),
     };
   };

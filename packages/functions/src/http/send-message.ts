@@ -33,9 +33,9 @@ export const operation = {
 } as const satisfies Operation;
 
 export const handler = http(operation, async ({ params, body, identity, log }) => {
-  const { userId, username } = resolveCaller(identity, body);
+  const { userId, username, admin } = resolveCaller(identity, body);
   const { text, clientMessageId } = body;
   const input = { roomId: params.roomId, userId, username, text, clientMessageId };
-  const { message, created } = await sendMessage(input, log);
+  const { message, created } = await sendMessage(input, log, { admin });
   return { status: created ? 201 : 200, body: { message } };
 });

@@ -1,5 +1,5 @@
 import * as Types from "@chat/types";
-import { type ErrorCode, ErrorStatus, GetMessagesQuery, Limits } from "@chat/types";
+import { type ErrorCode, ErrorStatus, GetMessagesQuery, Limits, PageQuery } from "@chat/types";
 import { type JsonSchema, toJsonSchemaDefs } from "@valibot/to-json-schema";
 import * as v from "valibot";
 import pkg from "../../package.json" with { type: "json" };
@@ -41,6 +41,23 @@ const schemas = {
   ErrorFrame: Types.ErrorFrame,
   Member: Types.Member,
   MembersResponse: Types.MembersResponse,
+  MemberResponse: Types.MemberResponse,
+  PutMemberRequest: Types.PutMemberRequest,
+  Role: Types.Role,
+  RoomKind: Types.RoomKind,
+  RoomName: Types.RoomName,
+  CreateRoomRequest: Types.CreateRoomRequest,
+  RoomResponse: Types.RoomResponse,
+  GetRoomResponse: Types.GetRoomResponse,
+  MyRoom: Types.MyRoom,
+  MyRoomsResponse: Types.MyRoomsResponse,
+  PresentUser: Types.PresentUser,
+  PresenceResponse: Types.PresenceResponse,
+  Ban: Types.Ban,
+  BanReason: Types.BanReason,
+  BanRequest: Types.BanRequest,
+  BansResponse: Types.BansResponse,
+  MuteRequest: Types.MuteRequest,
   RoomId: Types.RoomId,
   UserId: Types.UserId,
   Username: Types.Username,
@@ -71,6 +88,20 @@ const fields: Partial<Record<keyof typeof schemas, JsonSchema>> = {
     maxLength: Limits.usernameMaxLength,
     description: `Trimmed, then 1–${Limits.usernameMaxLength} ${codePoints}; no control characters.`,
     examples: ["alice"],
+  },
+  RoomName: {
+    type: "string",
+    minLength: 1,
+    maxLength: Limits.roomNameMaxLength,
+    description: `Trimmed, then 1–${Limits.roomNameMaxLength} ${codePoints}; no control characters.`,
+    examples: ["Team A"],
+  },
+  BanReason: {
+    type: "string",
+    minLength: 1,
+    maxLength: Limits.banReasonMaxLength,
+    description: `Trimmed, then 1–${Limits.banReasonMaxLength} ${codePoints}; no control characters.`,
+    examples: ["spam"],
   },
   MessageText: {
     type: "string",
@@ -148,6 +179,7 @@ const schemaOf = (schema: v.GenericSchema): JsonSchema => {
 const inline = "__inline";
 
 const historyQuery = GetMessagesQuery.pipe[0].entries;
+const pageQuery = PageQuery.entries;
 
 /**
  * Parameter schemas that are not named and that JSON Schema cannot express by itself (read from strings and then
@@ -156,6 +188,7 @@ const historyQuery = GetMessagesQuery.pipe[0].entries;
 const parameterSchemas = new Map<unknown, JsonSchema>([
   [historyQuery.limit.wrapped, { type: "integer", minimum: 1, maximum: Limits.historyMaxLimit }],
   [historyQuery.before.wrapped, ref("MessageId")],
+  [pageQuery.limit.wrapped, { type: "integer", minimum: 1, maximum: Limits.pageMaxLimit }],
 ]);
 
 /** The entries of an object schema, or of the object schema a pipe starts with. */
@@ -220,7 +253,8 @@ export const operationOf = (routeKey: keyof typeof httpRoutes, operation: Operat
       ...Object.fromEntries(
         Object.entries(operation.responses).map(([status, { schema, description }]) => [
           status,
-          json(schemaOf(schema), description),
+          // 204 No Content has no body to describe.
+          status === "204" ? { description } : json(schemaOf(schema), description),
         ]),
       ),
       ...errorsOf(errors),
