@@ -1,5 +1,6 @@
 import { type HandlerModule, httpRoutes, publicHttpRoutes } from "@chat/functions/routes";
 import { handlerFunction } from "./handler";
+import { realtime } from "./realtime";
 import { settings } from "./settings";
 import { stageConfig } from "./stage-config";
 import { table } from "./storage";
@@ -22,7 +23,8 @@ export const api = new sst.aws.ApiGatewayV2("Api", {
   cors: {
     allowOrigins: [...config.corsAllowOrigins],
     allowMethods: methods,
-    allowHeaders: ["authorization", "content-type"],
+    // `x-user-id` / `x-user-name` name the caller of a body-less route on a stage without tokens.
+    allowHeaders: ["authorization", "content-type", "x-user-id", "x-user-name"],
     // Browser clients read these: the request id to report problems, retry-after on 429.
     exposeHeaders: ["x-request-id", "retry-after"],
     maxAge: "1 day",
@@ -50,5 +52,5 @@ const isPublic = (route: string) => (publicHttpRoutes as readonly string[]).incl
 for (const [route, module] of Object.entries(httpRoutes) as [string, HandlerModule][]) {
   const protectedRoute =
     authorizer && !isPublic(route) ? { auth: { jwt: { authorizer: authorizer.id } } } : {};
-  api.route(route, handlerFunction(config, module, "http", { table, settings }), protectedRoute);
+  api.route(route, handlerFunction(config, module, "http", { table, settings, realtime }), protectedRoute);
 }

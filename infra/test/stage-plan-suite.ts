@@ -55,13 +55,22 @@ const expectedDynamoGrants: Record<HandlerModule, Partial<DynamoGrants>> = {
   "http/list-members": { table: ["BatchGetItem", "Query"] },
   "http/list-presence": { table: ["BatchGetItem", "Query"] },
   "http/put-member": { table: ["BatchGetItem", "GetItem", "PutItem", "UpdateItem"] },
-  "http/remove-member": { table: ["BatchGetItem", "DeleteItem", "GetItem", "Query", "UpdateItem"] },
+  "http/remove-member": {
+    table: ["BatchGetItem", "DeleteItem", "GetItem", "Query", "UpdateItem"],
+    index: ["Query"],
+  },
   "http/list-bans": { table: ["BatchGetItem", "Query"] },
-  "http/ban-user": { table: ["BatchGetItem", "DeleteItem", "GetItem", "PutItem", "Query", "UpdateItem"] },
+  "http/ban-user": {
+    table: ["BatchGetItem", "DeleteItem", "GetItem", "PutItem", "Query", "UpdateItem"],
+    index: ["Query"],
+  },
   "http/unban-user": { table: ["BatchGetItem", "DeleteItem"] },
   "http/mute-user": { table: ["BatchGetItem", "UpdateItem"] },
   "http/unmute-user": { table: ["BatchGetItem", "UpdateItem"] },
-  "ws/connect": { table: ["DeleteItem", "GetItem", "PutItem", "Query", "UpdateItem"], index: ["Query"] },
+  "ws/connect": {
+    table: ["BatchGetItem", "DeleteItem", "GetItem", "PutItem", "Query", "UpdateItem"],
+    index: ["Query"],
+  },
   "ws/disconnect": { table: ["DeleteItem", "GetItem", "Query", "UpdateItem"], index: ["Query"] },
   "ws/default": {
     table: ["BatchGetItem", "DeleteItem", "GetItem", "PutItem", "Query", "UpdateItem"],

@@ -72,6 +72,9 @@ export const postsToConnections = [
   "ws/disconnect",
   "ws/default",
   "stream/broadcast",
+  // Removal tells the removed user's connections (`unsubscribed`) and the room (presence).
+  "http/remove-member",
+  "http/ban-user",
 ] as const satisfies readonly HandlerModule[];
 
 /**
@@ -133,15 +136,16 @@ export const tableAccess: { readonly [Module in HandlerModule]: TableAccess | nu
   "http/put-member": { table: ["BatchGetItem", "GetItem", "PutItem", "UpdateItem"], indexes: [] },
   // Member.remove (BatchGetItem; a transaction deleting the row, patching the owner count); Connection.revoke:
   // the user's connections (Query), their subscription rows (GetItem), deleted with the session's counter
-  // (DeleteItem, UpdateItem), Presence.leave (UpdateItem).
+  // (DeleteItem, UpdateItem), Presence.leave and settle (UpdateItem, DeleteItem), the leave announced to the room's
+  // connections (Query of gsi1).
   "http/remove-member": {
     table: ["BatchGetItem", "DeleteItem", "GetItem", "Query", "UpdateItem"],
-    indexes: [],
+    indexes: ["Query"],
   },
-  // Ban.put (BatchGetItem; a transaction: ban put, member delete); Connection.revoke as above.
+  // Ban.put (BatchGetItem; a transaction: ban put, member delete); Connection.revoke and the leave as above.
   "http/ban-user": {
     table: ["BatchGetItem", "DeleteItem", "GetItem", "PutItem", "Query", "UpdateItem"],
-    indexes: [],
+    indexes: ["Query"],
   },
   // Ban.remove.
   "http/unban-user": { table: ["BatchGetItem", "DeleteItem"], indexes: [] },
@@ -152,7 +156,7 @@ export const tableAccess: { readonly [Module in HandlerModule]: TableAccess | nu
   "http/unmute-user": { table: ["BatchGetItem", "UpdateItem"], indexes: [] },
   // Connection.connect (a transaction: the user's counter, session, user and room rows), Presence.arrive; at the
   // cap, Connection.ofUser/recount and pruning the gone connections; presence.
-  "ws/connect": { table: [...fansOut.table, "PutItem"], indexes: fansOut.indexes },
+  "ws/connect": { table: [...fansOut.table, "PutItem", "BatchGetItem"], indexes: fansOut.indexes },
   // Connection.disconnect (a transaction releasing the user's counter), Presence.settle; presence.
   "ws/disconnect": fansOut,
   // RateLimit.hit/throttle, Connection.session/subscribe/unsubscribe (transactions with the session's room

@@ -72,7 +72,19 @@ export type AckFrame = v.InferOutput<typeof AckFrame>;
 export const SubscribedFrame = v.object({ type: v.literal("subscribed"), roomId: RoomId });
 export type SubscribedFrame = v.InferOutput<typeof SubscribedFrame>;
 
-export const UnsubscribedFrame = v.object({ type: v.literal("unsubscribed"), roomId: RoomId });
+/** Why a connection stopped receiving a room without asking: its user left, was removed or was banned. */
+export const UnsubscribeReason = v.picklist(["left", "removed", "banned"]);
+export type UnsubscribeReason = v.InferOutput<typeof UnsubscribeReason>;
+
+/**
+ * The connection no longer receives the room: the answer to its `unsubscribe` (no `reason`), or, with a `reason`,
+ * because its user left the room (from any connection), was removed or was banned.
+ */
+export const UnsubscribedFrame = v.object({
+  type: v.literal("unsubscribed"),
+  roomId: RoomId,
+  reason: v.optional(UnsubscribeReason),
+});
 export type UnsubscribedFrame = v.InferOutput<typeof UnsubscribedFrame>;
 
 /** Someone else in the room is typing. */

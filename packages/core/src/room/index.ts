@@ -15,7 +15,7 @@ import {
 } from "./access";
 import { directRoomId, isDirectRoomId } from "./direct";
 import { failedAt, membership, transact } from "./membership-service";
-import { authorize, type Caller } from "./policy";
+import { type Action, authorize, type Caller } from "./policy";
 import { RoomEntity } from "./room-entity";
 
 export { type Access, access, ensureGeneral, type Loaded, load, type StoredRoom } from "./access";
@@ -102,6 +102,13 @@ export const get = (roomId: string, caller: Caller): Promise<RoomView> =>
     const role = caller.admin && access.room.kind !== "direct" ? "owner" : (access.membership?.role ?? null);
     return { room: publicRoom(access.room), role, online };
   });
+
+/**
+ * Throws the policy's error unless the caller may do `action` in the room (`read` on a subscribe or a connect,
+ * `post` for typing): the one access read, 1.5 RCU.
+ */
+export const check = (action: Action, roomId: string, caller: Caller): Promise<void> =>
+  storage(async () => authorize(action, { ...(await accessFor(roomId, caller)), caller }));
 
 /** `access`, with `general` present before its row is written. */
 const accessFor = async (roomId: string, caller: Caller): Promise<Access> => {

@@ -131,7 +131,11 @@ export const callerOf = (request: {
 }): Caller => {
   // With tokens the caller is the token alone: the headers only name the caller on a stage without them.
   if (request.identity) {
-    return resolveCaller(request.identity, {}, { fields: callerHeaders, what: "headers", requireName: false });
+    return resolveCaller(
+      request.identity,
+      {},
+      { fields: callerHeaders, what: "headers", requireName: false },
+    );
   }
   const headers = Object.fromEntries(
     Object.entries(request.headers).map(([name, value]) => [name.toLowerCase(), value]),

@@ -1,5 +1,6 @@
 import * as Connection from "@chat/core/connection";
 import { AppError } from "@chat/core/error";
+import * as Room from "@chat/core/room";
 import { ConnectQuery } from "@chat/types";
 import { resolveCaller, socketIdentity } from "../edge/identity";
 import { validate } from "../edge/input";
@@ -12,7 +13,9 @@ import { config } from "../runtime-config";
 export const handler = socket(async ({ event, connectionId, log }) => {
   const identity = socketIdentity(event.requestContext);
   const { roomId, ...given } = validate(ConnectQuery, queryOf(event), "connect query");
-  const { userId, username } = resolveCaller(identity, given, { what: "connect query" });
+  const { userId, username, admin } = resolveCaller(identity, given, { what: "connect query" });
+  // The handshake's room is its first subscription: only for those who may read it (403 refuses the handshake).
+  await Room.check("read", roomId, { userId, username, admin });
   const query = { roomId, userId, username };
   const maxConnections = config.settings.limits.connectionsPerUser;
   const attempt = () => Connection.connect({ connectionId, ...query, maxConnections });

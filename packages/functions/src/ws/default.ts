@@ -1,8 +1,10 @@
 import * as Connection from "@chat/core/connection";
 import { AppError } from "@chat/core/error";
 import * as RateLimit from "@chat/core/rate-limit";
+import * as Room from "@chat/core/room";
 import { ClientFrame, ClientMessageId, RoomId, type SendFrame } from "@chat/types";
 import * as v from "valibot";
+import { isAdmin } from "../edge/identity";
 import { parseJson, validate } from "../edge/input";
 import { type FrameCorrelation, type FrameRequest, frames, reply } from "../edge/socket";
 import { announceDepartures, fanOut } from "../fan-out";
@@ -68,12 +70,20 @@ function correlation(body: string | undefined): FrameCorrelation {
 
 /** A message sent over the socket: stored exactly like a REST send, then acknowledged to this connection. */
 const send = async (request: FrameRequest, session: Connection.Session, frame: SendFrame) => {
-  const { userId, username } = session;
-  const { message } = await sendMessage({ ...frame, userId, username }, request.log);
+  const { userId, username, admin } = callerOf(request, session);
+  const { message } = await sendMessage({ ...frame, userId, username }, request.log, { admin });
   await reply(request, { type: "ack", clientMessageId: frame.clientMessageId ?? null, message });
 };
 
+/** Who sent a frame: the connection's user, an admin by the token's claim or the stage's list. */
+const callerOf = ({ event }: FrameRequest, { userId, username }: Connection.Session): Room.Caller => {
+  const { authorizer } = event.requestContext as { authorizer?: Record<string, unknown> };
+  return { userId, username, admin: isAdmin(userId, authorizer?.admin) };
+};
+
+/** Subscribes to a room the user may read (who may listen is decided here; removal revokes it). */
 const subscribe = async (request: FrameRequest, session: Connection.Session, roomId: string) => {
+  await Room.check("read", roomId, callerOf(request, session));
   const joined = await Connection.subscribe(session, roomId);
   await reply(request, { type: "subscribed", roomId });
   if (joined) {
@@ -96,6 +106,8 @@ const typing = async (request: FrameRequest, session: Connection.Session, roomId
   if (!(await Connection.isSubscribed(connectionId, roomId))) {
     throw new AppError("forbidden", `Subscribe to ${roomId} before sending typing notices`);
   }
+  // Only those who may post there: a muted or banned user's typing is not news.
+  await Room.check("post", roomId, callerOf(request, session));
   const allowed = await RateLimit.throttle({
     scope: "typing",
     subject: userId,
