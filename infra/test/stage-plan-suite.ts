@@ -54,7 +54,7 @@ const expectedDynamoGrants: Record<HandlerModule, Partial<DynamoGrants>> = {
   "http/get-messages": { table: ["BatchGetItem", "Query"] },
   "http/list-members": { table: ["BatchGetItem", "Query"] },
   "http/list-presence": { table: ["BatchGetItem", "Query"] },
-  "http/put-member": { table: ["BatchGetItem", "GetItem", "PutItem", "UpdateItem"] },
+  "http/put-member": { table: ["BatchGetItem", "GetItem", "PutItem", "UpdateItem"], index: ["Query"] },
   "http/remove-member": {
     table: ["BatchGetItem", "DeleteItem", "GetItem", "Query", "UpdateItem"],
     index: ["Query"],
@@ -65,8 +65,8 @@ const expectedDynamoGrants: Record<HandlerModule, Partial<DynamoGrants>> = {
     index: ["Query"],
   },
   "http/unban-user": { table: ["BatchGetItem", "DeleteItem"] },
-  "http/mute-user": { table: ["BatchGetItem", "UpdateItem"] },
-  "http/unmute-user": { table: ["BatchGetItem", "UpdateItem"] },
+  "http/mute-user": { table: ["BatchGetItem", "GetItem", "UpdateItem"], index: ["Query"] },
+  "http/unmute-user": { table: ["BatchGetItem", "GetItem", "UpdateItem"], index: ["Query"] },
   "ws/connect": {
     table: ["BatchGetItem", "DeleteItem", "GetItem", "PutItem", "Query", "UpdateItem"],
     index: ["Query"],

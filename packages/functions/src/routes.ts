@@ -72,9 +72,12 @@ export const postsToConnections = [
   "ws/disconnect",
   "ws/default",
   "stream/broadcast",
-  // Removal tells the removed user's connections (`unsubscribed`) and the room (presence).
+  // Membership changes tell the room (`member`, presence) and a removed user's connections (`unsubscribed`).
+  "http/put-member",
   "http/remove-member",
   "http/ban-user",
+  "http/mute-user",
+  "http/unmute-user",
 ] as const satisfies readonly HandlerModule[];
 
 /**
@@ -132,8 +135,9 @@ export const tableAccess: { readonly [Module in HandlerModule]: TableAccess | nu
   "http/list-members": { table: ["BatchGetItem", "Query"], indexes: [] },
   // Room.access, Presence.list.
   "http/list-presence": { table: ["BatchGetItem", "Query"], indexes: [] },
-  // Member.put: BatchGetItem, the presence row (GetItem), a create (PutItem) or a role patch with the owner count.
-  "http/put-member": { table: ["BatchGetItem", "GetItem", "PutItem", "UpdateItem"], indexes: [] },
+  // Member.put: BatchGetItem, the presence row (GetItem), a create (PutItem) or a role patch with the owner count;
+  // the room told (Query of gsi1).
+  "http/put-member": { table: ["BatchGetItem", "GetItem", "PutItem", "UpdateItem"], indexes: ["Query"] },
   // Member.remove (BatchGetItem; a transaction deleting the row, patching the owner count); Connection.revoke:
   // the user's connections (Query), their subscription rows (GetItem), deleted with the session's counter
   // (DeleteItem, UpdateItem), Presence.leave and settle (UpdateItem, DeleteItem), the leave announced to the room's
@@ -151,9 +155,9 @@ export const tableAccess: { readonly [Module in HandlerModule]: TableAccess | nu
   "http/unban-user": { table: ["BatchGetItem", "DeleteItem"], indexes: [] },
   // Ban.list.
   "http/list-bans": { table: ["BatchGetItem", "Query"], indexes: [] },
-  // Member.mute / unmute: BatchGetItem, a patch.
-  "http/mute-user": { table: ["BatchGetItem", "UpdateItem"], indexes: [] },
-  "http/unmute-user": { table: ["BatchGetItem", "UpdateItem"], indexes: [] },
+  // Member.mute / unmute: BatchGetItem, a patch, the presence row (GetItem); the room told (Query of gsi1).
+  "http/mute-user": { table: ["BatchGetItem", "GetItem", "UpdateItem"], indexes: ["Query"] },
+  "http/unmute-user": { table: ["BatchGetItem", "GetItem", "UpdateItem"], indexes: ["Query"] },
   // Connection.connect (a transaction: the user's counter, session, user and room rows), Presence.arrive; at the
   // cap, Connection.ofUser/recount and pruning the gone connections; presence.
   "ws/connect": { table: [...fansOut.table, "PutItem", "BatchGetItem"], indexes: fansOut.indexes },

@@ -172,4 +172,23 @@ describe("removal", () => {
     expect(new Set(got(otherSocket)).size).toBe(200);
     await Promise.all([victimSocket.close(), otherSocket.close()]);
   });
+
+  it("tells the room of members added, updated and removed", async () => {
+    const { roomId, owner, member } = await privateRoom();
+    const watcher = await listen(roomId, owner);
+    const newcomer = `newcomer-${roomId}`;
+
+    await call("PUT", `/rooms/${roomId}/members/${newcomer}`, owner, {});
+    await call("PUT", `/rooms/${roomId}/mutes/${member}`, owner, {});
+    await call("DELETE", `/rooms/${roomId}/members/${newcomer}`, owner);
+    const notices = await watcher.waitFor(3, (frame) => frame.type === "member");
+
+    expect(notices.map((frame) => frame.type === "member" && [frame.event, frame.member.userId])).toEqual([
+      ["added", newcomer],
+      ["updated", member],
+      ["removed", newcomer],
+    ]);
+    expect(notices[1]).toMatchObject({ member: { role: "member", mutedUntil: expect.any(String) } });
+    await watcher.close();
+  });
 });

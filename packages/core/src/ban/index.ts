@@ -1,7 +1,8 @@
-import type { Ban as BanShape, Role } from "@chat/types";
+import type { Ban as BanShape, Member, Role } from "@chat/types";
 import { epochSeconds } from "../entity";
 import { storage } from "../error";
 import { assertFuture } from "../member";
+import { toMember } from "../member/member-entity";
 import { after, decodeCursor, type Page, type PageOptions, pageOf } from "../page";
 import { accessOf, banInForce, load } from "../room/access";
 import { membership, transact } from "../room/membership-service";
@@ -34,25 +35,26 @@ const authorizeOn = async (action: "ban" | "unban", roomId: string, caller: Call
       banned: banInForce(loaded.bans.get(userId), Date.now()),
     },
   });
-  return { wasMember: targetRow !== undefined };
+  return { targetRow };
 };
 
 /**
  * Bans a user from a room until `until` (absent: until unbanned), removing their membership in the same
  * transaction: moderators and owners; not owners, and moderators not each other; not in direct rooms. A banned
  * user cannot rejoin, read, post or subscribe. The read (2.5 RCU), then a transaction: the ban row (2 WCU) and,
- * for a member, the member row's delete (2 WCU) and its `gsi1` entry (1 WCU): 2 or 5 WCU. Returns
- * whether they were a member (the caller then revokes their subscriptions with `Connection.revoke`).
+ * for a member, the member row's delete (2 WCU) and its `gsi1` entry (1 WCU): 2 or 5 WCU. Returns the member they
+ * were, null if none (the caller then revokes their subscriptions with `Connection.revoke`).
  */
 export const put = (
   roomId: string,
   caller: Caller,
   userId: string,
   { reason, until }: { reason?: string | undefined; until?: string | undefined } = {},
-): Promise<{ wasMember: boolean }> =>
+): Promise<{ member: Member | null }> =>
   storage(async () => {
     assertFuture(until, "until");
-    const { wasMember } = await authorizeOn("ban", roomId, caller, userId);
+    const { targetRow } = await authorizeOn("ban", roomId, caller, userId);
+    const wasMember = targetRow !== undefined;
     const row: BanItem = {
       roomId,
       userId,
@@ -69,7 +71,7 @@ export const put = (
         ])
         .go(),
     );
-    return { wasMember };
+    return { member: targetRow ? toMember(targetRow, false) : null };
   });
 
 /** Lifts a ban (none is fine): moderators and owners. The read (2.5 RCU) and 1 WCU. */

@@ -13,18 +13,9 @@ import { accessOf, banInForce, ensureGeneral, inForce, load, publicRoom, toRoom 
 import { failedAt, membership, transact } from "../room/membership-service";
 import { authorize, type Caller } from "../room/policy";
 import { RoomEntity } from "../room/room-entity";
-import { MemberEntity, type MemberItem } from "./member-entity";
+import { MemberEntity, type MemberItem, toMember } from "./member-entity";
 
-export { MemberEntity, type MemberItem } from "./member-entity";
-
-const toMember = (item: MemberItem, online: boolean, now = Date.now()): MemberShape => ({
-  userId: item.userId,
-  username: item.username,
-  role: item.role as Role,
-  joinedAt: item.joinedAt,
-  mutedUntil: inForce(item.mutedUntil, now) ? (item.mutedUntil ?? null) : null,
-  online,
-});
+export { MemberEntity, type MemberItem, toMember } from "./member-entity";
 
 /** Loads the room, the caller and the target (one BatchGetItem of five rows: 2.5 RCU). */
 const loadPair = async (roomId: string, caller: Caller, userId: string) => {
@@ -127,9 +118,13 @@ export type RemovalReason = "left" | "removed" | "banned";
  * cannot leave (409 `conflict`: the owner count is changed in the same transaction). 404 `not_found` when not a
  * member. Costs the read (2.5 RCU), then a transaction deleting the row (2 WCU) and its `gsi1` entry (1 WCU), with
  * the room's owner count for an owner (2 WCU): 3 or 5 WCU. Returns why, for the `unsubscribed` frames (the caller
- * revokes the user's subscriptions with `Connection.revoke`).
+ * revokes the user's subscriptions with `Connection.revoke`), and the member as they were, for the room's notice.
  */
-export const remove = (roomId: string, caller: Caller, userId: string): Promise<RemovalReason> =>
+export const remove = (
+  roomId: string,
+  caller: Caller,
+  userId: string,
+): Promise<{ reason: RemovalReason; member: MemberShape }> =>
   storage(async () => {
     const { access, targetRow, target } = await loadPair(roomId, caller, userId);
     authorize("remove", { ...access, caller, target });
@@ -155,8 +150,8 @@ export const remove = (roomId: string, caller: Caller, userId: string): Promise<
     );
     if (refused && failedAt(refused, 1))
       throw new AppError("conflict", "The last owner of a room cannot leave it");
-    if (refused) throw new AppError("not_found", "Not a member of this room");
-    return userId === caller.userId ? "left" : "removed";
+    if (refused || !targetRow) throw new AppError("not_found", "Not a member of this room");
+    return { reason: userId === caller.userId ? "left" : "removed", member: toMember(targetRow, false) };
   });
 
 /**
@@ -206,32 +201,34 @@ export const assertFuture = (until: string | undefined, path: string): void => {
  * Mutes a member until `until` (absent: until unmuted): moderators and owners; not owners, and moderators not
  * each other. 404 `not_found` for a non-member. The read (2.5 RCU) and 1 WCU (`mutedUntil` is not in `gsi1`).
  */
-export const mute = (roomId: string, caller: Caller, userId: string, until?: string): Promise<void> =>
+export const mute = (roomId: string, caller: Caller, userId: string, until?: string): Promise<MemberShape> =>
   storage(async () => {
     assertFuture(until, "until");
     const { access, target } = await loadPair(roomId, caller, userId);
     authorize("mute", { ...access, caller, target });
-    await MemberEntity.patch({ roomId, userId })
+    const { data } = await MemberEntity.patch({ roomId, userId })
       .set({ mutedUntil: until ?? FOREVER })
-      .go({ response: "none" })
+      .go({ response: "all_new" })
       .catch((error: unknown) => {
         if (!isConditionalCheckFailure(error)) throw error;
         throw new AppError("not_found", "Not a member of this room", undefined, { cause: error });
       });
+    return toMember(data, await isOnline(roomId, userId));
   });
 
 /** Lifts a mute: moderators and owners; 404 `not_found` for a non-member. The read (2.5 RCU) and 1 WCU. */
-export const unmute = (roomId: string, caller: Caller, userId: string): Promise<void> =>
+export const unmute = (roomId: string, caller: Caller, userId: string): Promise<MemberShape> =>
   storage(async () => {
     const { access, target } = await loadPair(roomId, caller, userId);
     authorize("unmute", { ...access, caller, target });
-    await MemberEntity.patch({ roomId, userId })
+    const { data } = await MemberEntity.patch({ roomId, userId })
       .remove(["mutedUntil"])
-      .go({ response: "none" })
+      .go({ response: "all_new" })
       .catch((error: unknown) => {
         if (!isConditionalCheckFailure(error)) throw error;
         throw new AppError("not_found", "Not a member of this room", undefined, { cause: error });
       });
+    return toMember(data, await isOnline(roomId, userId));
   });
 
 export interface MyRoom {

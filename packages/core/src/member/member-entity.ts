@@ -1,3 +1,4 @@
+import type { Member, Role } from "@chat/types";
 import type { EntityItem } from "electrodb";
 import { Entity, entityConfig, keys } from "../entity";
 
@@ -25,3 +26,13 @@ export const MemberEntity = new Entity(
   entityConfig(),
 );
 export type MemberItem = EntityItem<typeof MemberEntity>;
+
+/** A member row as the wire's `Member`: a mute past its end no longer shows. */
+export const toMember = (item: MemberItem, online: boolean, now = Date.now()): Member => ({
+  userId: item.userId,
+  username: item.username,
+  role: item.role as Role,
+  joinedAt: item.joinedAt,
+  mutedUntil: item.mutedUntil !== undefined && Date.parse(item.mutedUntil) > now ? item.mutedUntil : null,
+  online,
+});

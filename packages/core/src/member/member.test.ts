@@ -146,12 +146,12 @@ describe("Ban", () => {
   it("bans: removes the membership, refuses rejoining, lists it, and unbans", async () => {
     const { roomId, mod } = await staffedRoom();
 
-    const { wasMember } = await Ban.put(roomId, mod, "mem", { reason: "spam" });
+    const { member } = await Ban.put(roomId, mod, "mem", { reason: "spam" });
     const rejoin = await Member.put(roomId, user("mem"), "mem").catch((error: unknown) => error);
     const bans = await Ban.list(roomId, mod, { limit: 10 });
     await Ban.remove(roomId, mod, "mem");
 
-    expect(wasMember).toBe(true);
+    expect(member).toMatchObject({ userId: "mem", role: "member", online: false });
     expect(rejoin).toMatchObject({ code: "forbidden" });
     expect(bans.items).toEqual([
       { userId: "mem", reason: "spam", until: null, bannedBy: "mod", bannedAt: expect.any(String) },

@@ -3,6 +3,7 @@ import { BanRequest, RoomUserPath } from "@chat/types";
 import * as v from "valibot";
 import { http, type Operation } from "../edge/http";
 import { callerOf } from "../edge/identity";
+import { fanOut } from "../fan-out";
 import { endMembership } from "../use-cases/end-membership";
 
 export const operation = {
@@ -20,7 +21,8 @@ export const operation = {
 
 export const handler = http(operation, async (request) => {
   const { roomId, userId } = request.params;
-  await Ban.put(roomId, callerOf(request), userId, request.body);
+  const { member } = await Ban.put(roomId, callerOf(request), userId, request.body);
   await endMembership(roomId, userId, "banned", request.log);
+  if (member) await fanOut(roomId, { type: "member", roomId, event: "removed", member }, request.log);
   return { status: 204, body: null };
 });

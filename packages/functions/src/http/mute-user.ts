@@ -3,6 +3,7 @@ import { MuteRequest, RoomUserPath } from "@chat/types";
 import * as v from "valibot";
 import { http, type Operation } from "../edge/http";
 import { callerOf } from "../edge/identity";
+import { fanOut } from "../fan-out";
 
 export const operation = {
   operationId: "muteUser",
@@ -18,6 +19,7 @@ export const operation = {
 
 export const handler = http(operation, async (request) => {
   const { roomId, userId } = request.params;
-  await Member.mute(roomId, callerOf(request), userId, request.body.until);
+  const member = await Member.mute(roomId, callerOf(request), userId, request.body.until);
+  await fanOut(roomId, { type: "member", roomId, event: "updated", member }, request.log);
   return { status: 204, body: null };
 });

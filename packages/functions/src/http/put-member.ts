@@ -2,6 +2,7 @@ import * as Member from "@chat/core/member";
 import { MemberResponse, PutMemberRequest, RoomUserPath } from "@chat/types";
 import { http, type Operation } from "../edge/http";
 import { callerOf } from "../edge/identity";
+import { fanOut } from "../fan-out";
 
 export const operation = {
   operationId: "putMember",
@@ -21,5 +22,7 @@ export const operation = {
 export const handler = http(operation, async (request) => {
   const { roomId, userId } = request.params;
   const { member, created } = await Member.put(roomId, callerOf(request), userId, request.body);
+  const event = created ? "added" : "updated";
+  await fanOut(roomId, { type: "member", roomId, event, member }, request.log);
   return { status: created ? 201 : 200, body: { member } };
 });

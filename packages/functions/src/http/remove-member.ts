@@ -3,6 +3,7 @@ import { RoomUserPath } from "@chat/types";
 import * as v from "valibot";
 import { http, type Operation } from "../edge/http";
 import { callerOf } from "../edge/identity";
+import { fanOut } from "../fan-out";
 import { endMembership } from "../use-cases/end-membership";
 
 export const operation = {
@@ -18,7 +19,8 @@ export const operation = {
 
 export const handler = http(operation, async (request) => {
   const { roomId, userId } = request.params;
-  const reason = await Member.remove(roomId, callerOf(request), userId);
+  const { reason, member } = await Member.remove(roomId, callerOf(request), userId);
   await endMembership(roomId, userId, reason, request.log);
+  await fanOut(roomId, { type: "member", roomId, event: "removed", member }, request.log);
   return { status: 204, body: null };
 });

@@ -3,6 +3,7 @@ import { RoomUserPath } from "@chat/types";
 import * as v from "valibot";
 import { http, type Operation } from "../edge/http";
 import { callerOf } from "../edge/identity";
+import { fanOut } from "../fan-out";
 
 export const operation = {
   operationId: "unmuteUser",
@@ -15,6 +16,7 @@ export const operation = {
 
 export const handler = http(operation, async (request) => {
   const { roomId, userId } = request.params;
-  await Member.unmute(roomId, callerOf(request), userId);
+  const member = await Member.unmute(roomId, callerOf(request), userId);
+  await fanOut(roomId, { type: "member", roomId, event: "updated", member }, request.log);
   return { status: 204, body: null };
 });

@@ -177,6 +177,7 @@ describe("the OpenAPI document", () => {
       "#/components/schemas/UnsubscribedFrame",
       "#/components/schemas/TypingNoticeFrame",
       "#/components/schemas/PresenceFrame",
+      "#/components/schemas/MemberFrame",
       "#/components/schemas/ErrorFrame",
     ]);
     expect(refsIn(frames.ClientFrame)).toEqual([

@@ -38,6 +38,7 @@ const schemas = {
   UnsubscribedFrame: Types.UnsubscribedFrame,
   TypingNoticeFrame: Types.TypingNoticeFrame,
   PresenceFrame: Types.PresenceFrame,
+  MemberFrame: Types.MemberFrame,
   ErrorFrame: Types.ErrorFrame,
   Member: Types.Member,
   MembersResponse: Types.MembersResponse,
