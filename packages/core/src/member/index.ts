@@ -9,7 +9,7 @@ import { AppError, isConditionalCheckFailure, storage } from "../error";
 import { MessageEntity, toChatMessage } from "../message/message-entity";
 import { after, decodeCursor, encodeCursor, type Page, type PageOptions, pageOf } from "../page";
 import * as Presence from "../presence";
-import { accessOf, banInForce, ensureGeneral, inForce, load, publicRoom, toRoom } from "../room/access";
+import { accessOf, banInForce, ensureGeneral, load, publicRoom, toRoom } from "../room/access";
 import { failedAt, membership, transact } from "../room/membership-service";
 import { authorize, type Caller } from "../room/policy";
 import { RoomEntity } from "../room/room-entity";
