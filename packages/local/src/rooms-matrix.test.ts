@@ -1,10 +1,11 @@
-import { ErrorResponse } from "@chat/types";
+import { ErrorResponse, ErrorStatus, type ServerFrame } from "@chat/types";
 import * as v from "valibot";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connectClient, refusedHandshake } from "../test/clients";
 import { type LocalStack, startLocalStack } from "./stack";
 
-// The REST side of the contract's who-may-do-what table, through the real stack (real HTTP, the real handlers,
-// DynamoDB Local), with `auth: none` and callers named by `x-user-id`. Every action x every kind of caller x every
+// The contract's who-may-do-what table, through the real stack (real HTTP and WebSocket clients, the real handlers,
+// DynamoDB Local), with `auth: none` and callers named by `x-user-id` (REST) or the connect query (socket). Every action x every kind of caller x every
 // kind of room, each case on a room of its own so that no case sees another's changes. The stage admin (the stack's
 // admins list) acts as owner everywhere but in direct rooms, and is a member of none of the rooms.
 
@@ -115,6 +116,60 @@ const actions: Record<string, Act> = {
   unmute: ({ roomId, user }, as) => request("DELETE", `/rooms/${roomId}/mutes/${user.muted}`, as),
 };
 
+/**
+ * A socket action's outcome in the REST matrix's terms: what a refused handshake or an error frame says, else the
+ * status the REST twin answers (`ok`).
+ */
+const socketAnswer = (frame: ServerFrame, ok: number) => {
+  if (frame.type !== "error") return { status: ok, code: null, text: JSON.stringify(frame) };
+  const { code } = frame.error;
+  return { status: ErrorStatus[code], code, text: JSON.stringify(frame) };
+};
+
+/** Opens a socket for `as` in a room of their own, sends `frame`, and waits for the answer naming `roomId`. */
+const frameAnswer = async (as: string, frame: object, roomId: string, ok: number) => {
+  const client = await connectClient(stack.wsUrl, {
+    roomId: `lobby-${rooms++}`,
+    userId: as,
+    username: "Someone",
+  });
+  try {
+    client.socket.send(JSON.stringify(frame));
+    const [answer] = await client.waitFor(
+      1,
+      (f) =>
+        ((f.type === "subscribed" || f.type === "error") && f.roomId === roomId) ||
+        (f.type === "ack" && f.message.roomId === roomId),
+      10_000,
+    );
+    if (!answer) throw new Error("no answer");
+    return socketAnswer(answer, ok);
+  } finally {
+    await client.close();
+  }
+};
+
+/** The socket's actions: the same rows of the table, asked over the WebSocket API. */
+const socketActions: Record<string, Act> = {
+  "connect with it as the room (socket)": async ({ roomId }, as) => {
+    const query = { roomId, userId: as, username: "Someone" };
+    const client = await connectClient(stack.wsUrl, query).catch(() => null);
+    if (client) {
+      await client.close();
+      return { status: 200, code: null, text: "connected" };
+    }
+    const refused = await refusedHandshake(stack.wsUrl, new URLSearchParams(query).toString());
+    return {
+      status: refused.status,
+      code: v.parse(ErrorResponse, JSON.parse(refused.body)).code,
+      text: refused.body,
+    };
+  },
+  "subscribe (socket)": ({ roomId }, as) => frameAnswer(as, { type: "subscribe", roomId }, roomId, 200),
+  "post (socket send)": ({ roomId }, as) =>
+    frameAnswer(as, { type: "send", roomId, text: "hello", clientMessageId: `c-${rooms++}` }, roomId, 201),
+};
+
 /** Expected answers per caller, in the order of `everyone`: a status, or a status and error code. */
 const F = "403 forbidden";
 const readers: Record<Kind, string[]> = {
@@ -127,7 +182,7 @@ const staff = (ok: string): Record<Kind, string[]> => ({
   private: [ok, ok, F, F, F, F, ok],
   direct: [F, F, F, F, F, F, F],
 });
-const expected: Record<keyof typeof actions, Record<Kind, string[]>> = {
+const expected: Record<string, Record<Kind, string[]>> = {
   "read history": readers,
   "read the room": readers,
   "read members": readers,
@@ -159,21 +214,29 @@ const expected: Record<keyof typeof actions, Record<Kind, string[]>> = {
   "list bans": staff("200"),
   mute: staff("204"),
   unmute: staff("204"),
+  "connect with it as the room (socket)": readers,
+  "subscribe (socket)": readers,
+  "post (socket send)": {
+    public: ["201", "201", "201", "201", F, F, "201"],
+    private: ["201", "201", "201", F, F, F, "201"],
+    direct: [F, F, "201", F, F, F, F],
+  },
 };
 
 const kinds: Kind[] = ["public", "private", "direct"];
-const cases = Object.keys(actions).flatMap((action) =>
+const everyAction: Record<string, Act> = { ...actions, ...socketActions };
+const cases = Object.keys(everyAction).flatMap((action) =>
   kinds.flatMap((kind) =>
     everyone.map((who, i) => ({ action, kind, who, expected: expected[action]?.[kind][i] ?? "?" })),
   ),
 );
 
-describe("the who-may-do-what table over REST (auth none)", () => {
+describe("the who-may-do-what table over REST and the socket (auth none)", () => {
   it.concurrent.each(cases)(
     "$action in a $kind room by the $who: $expected",
     async ({ action, kind, who, expected }) => {
       const cast = await setUp(kind);
-      const act = actions[action];
+      const act = everyAction[action];
       if (!act) throw new Error(`no action ${action}`);
 
       const { status, code, text } = await act(cast, cast.user[who as Who]);
