@@ -38,7 +38,10 @@ describe("Member.put", () => {
       member: { userId: "new", role: "member", mutedUntil: null },
     });
     // Two owners now: the first may leave.
-    await expect(Member.remove(roomId, owner, owner.userId)).resolves.toBe("left");
+    await expect(Member.remove(roomId, owner, owner.userId)).resolves.toMatchObject({
+      reason: "left",
+      member: { role: "owner" },
+    });
   });
 
   it("lets anyone join a public room but nobody join a private one uninvited", async () => {
@@ -73,9 +76,15 @@ describe("Member.remove", () => {
     await Member.put(roomId, owner, "mod2", { role: "moderator" });
 
     await expect(Member.remove(roomId, mod, "mod2")).rejects.toMatchObject({ code: "forbidden" });
-    await expect(Member.remove(roomId, mod, "mem")).resolves.toBe("removed");
+    await expect(Member.remove(roomId, mod, "mem")).resolves.toMatchObject({
+      reason: "removed",
+      member: { userId: "mem" },
+    });
     await expect(Member.remove(roomId, mod, "mem")).rejects.toMatchObject({ code: "not_found" });
-    await expect(Member.remove(roomId, owner, "mod2")).resolves.toBe("removed");
+    await expect(Member.remove(roomId, owner, "mod2")).resolves.toMatchObject({
+      reason: "removed",
+      member: { role: "moderator" },
+    });
   });
 
   it("refuses leaving a direct room", async () => {
