@@ -3,6 +3,7 @@ import { ErrorResponse } from "./error";
 import { ClientMessageId, MessageText, RoomId, Timestamp, UserId, Username } from "./fields";
 import { DEFAULT_ROOM_ID } from "./limits";
 import { ChatMessage } from "./message";
+import { Member } from "./room";
 
 /**
  * Query of the WebSocket handshake: `?roomId=general&userId=u1&username=alice` (plus `token` when the stage
@@ -106,6 +107,15 @@ export const PresenceFrame = v.object({
 });
 export type PresenceFrame = v.InferOutput<typeof PresenceFrame>;
 
+/** A room's membership changed: someone was added, removed, or their role or mute changed. */
+export const MemberFrame = v.object({
+  type: v.literal("member"),
+  roomId: RoomId,
+  event: v.picklist(["added", "removed", "updated"]),
+  member: Member,
+});
+export type MemberFrame = v.InferOutput<typeof MemberFrame>;
+
 /**
  * A frame was rejected; the connection stays open. A rejected `send` carries its `clientMessageId` (null if it had
  * none), so the client knows which optimistic message failed; a rejected room frame carries its `roomId`.
@@ -127,6 +137,7 @@ export const ServerFrame = v.variant("type", [
   UnsubscribedFrame,
   TypingNoticeFrame,
   PresenceFrame,
+  MemberFrame,
   ErrorFrame,
 ]);
 export type ServerFrame = v.InferOutput<typeof ServerFrame>;
