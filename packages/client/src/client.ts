@@ -505,19 +505,22 @@ export class ChatClient implements RestApi {
 
   /** Why the API refuses this client, asked with a protected read of the room (see `SocketAuth.refusal`). */
   async #refusal(roomId: string): Promise<ChatError | undefined> {
+    let refused: ChatApiError | undefined;
+    try {
+      await this.history(roomId, { limit: 1 });
+    } catch (error) {
+      if (error instanceof ChatApiError && (error.status === 401 || error.status === 403)) refused = error;
+    }
+    // A token the API does not accept is the reason, whoever it names: asked first, so the user is told to sign in
+    // again rather than that they are someone else.
+    if (refused?.status === 401) return refused;
     // A read cannot tell this one: the API refuses a handshake naming someone else than the token's subject.
     const { sub } = this.#claims;
     const { userId } = this.#given;
     if (userId !== undefined && typeof sub === "string" && sub !== userId) {
       return new ChatApiError(403, { code: "forbidden", message: "userId must be the token's subject" });
     }
-    try {
-      await this.history(roomId, { limit: 1 });
-      return undefined;
-    } catch (error) {
-      if (error instanceof ChatApiError && (error.status === 401 || error.status === 403)) return error;
-      return undefined;
-    }
+    return refused;
   }
 
   async #wait(
