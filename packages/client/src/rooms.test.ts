@@ -44,7 +44,7 @@ const watch = (connection: RealtimeConnection) => {
  * Stand-in: a WebSocket server that subscribes every room but those in `forbidden` (answered with the API's
  * `forbidden` error frame naming the room), and records each socket's handshake room and frames.
  */
-const startScriptedSocketServer = async (forbidden: string[] = []) => {
+const startScriptedSocketServer = async (forbidden: string[] = [], throttledOnce: string[] = []) => {
   const server = new WebSocketServer({ host: "127.0.0.1", port: 0 });
   const sockets: WebSocket[] = [];
   const handshakes: string[] = [];
@@ -56,13 +56,21 @@ const startScriptedSocketServer = async (forbidden: string[] = []) => {
       const frame = JSON.parse(String(data)) as { type: string; roomId?: string };
       if (frame.type !== "subscribe" || frame.roomId === undefined) return;
       subscribes.push(frame.roomId);
-      const reply = forbidden.includes(frame.roomId)
+      const throttled =
+        throttledOnce.includes(frame.roomId) && subscribes.filter((id) => id === frame.roomId).length === 1;
+      const reply = throttled
         ? {
             type: "error",
             roomId: frame.roomId,
-            error: { code: "forbidden", message: "You may not read this room" },
+            error: { code: "rate_limited", message: "Slow down" },
           }
-        : { type: "subscribed", roomId: frame.roomId };
+        : forbidden.includes(frame.roomId)
+          ? {
+              type: "error",
+              roomId: frame.roomId,
+              error: { code: "forbidden", message: "You may not read this room" },
+            }
+          : { type: "subscribed", roomId: frame.roomId };
       socket.send(JSON.stringify(reply));
     });
   });
@@ -134,6 +142,25 @@ describe("RealtimeConnection: rooms the API ends or refuses (stand-in socket ser
     expect(failure).toMatchObject({ status: 403, error: { code: "forbidden" } });
     expect(connection.rooms).toEqual([lobby]);
     expect(seen.errors).toEqual([]);
+  });
+
+  it("leaves a subscribe refused for a while (rate limited) to its retry: the join resolves once subscribed", async () => {
+    const busy = uniqueRoom("busy");
+    const server = await startScriptedSocketServer([], [busy]);
+    const lobby = uniqueRoom("lobby");
+    const connection = clientFor(stack.current, "alice", { wsUrl: server.wsUrl }).connect({
+      rooms: [lobby],
+      backlog: 0,
+      subscribeTimeoutMs: 100,
+    });
+    const seen = watch(connection);
+    await waitFor("live", () => seen.live);
+
+    await connection.join(busy);
+
+    expect(server.subscribes).toEqual([busy, busy]);
+    expect(connection.rooms).toEqual([lobby, busy]);
+    expect(seen.errors.map((error) => (error as ChatApiError).code)).toEqual(["rate_limited"]);
   });
 
   it("tells a followed room's member frames as member events, and ignores those of other rooms", async () => {
