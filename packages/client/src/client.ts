@@ -1,12 +1,24 @@
 import {
+  BanRequest,
+  BansResponse,
   type ChatMessage,
+  CreateRoomRequest,
   ErrorResponse,
   GetMessagesResponse,
+  GetRoomResponse,
   HealthResponse,
   ListRoomsResponse,
+  type Member,
+  MemberResponse,
+  MembersResponse,
+  MuteRequest,
+  MyRoomsResponse,
   PresenceResponse,
   type PresentUser,
+  PutMemberRequest,
   type Room,
+  RoomId,
+  RoomResponse,
   SendMessageResponse,
   toErrorIssues,
   UserId,
@@ -31,6 +43,28 @@ import { type ConnectOptions, RoomSubscription } from "./subscription";
 import { parseOrThrow, sendRequest } from "./validate";
 
 export type { HistoryQuery, SendInput } from "./rest-api";
+
+/** A page of a list that can grow: `limit` 1–100 (default 50), `cursor` the previous page's `nextCursor`. */
+export interface PageQuery {
+  limit?: number;
+  cursor?: string | null;
+}
+
+const pageSearch = ({ limit, cursor }: PageQuery = {}): string => {
+  const params = new URLSearchParams();
+  if (limit !== undefined) params.set("limit", String(limit));
+  if (cursor !== undefined && cursor !== null) params.set("cursor", cursor);
+  return params.size > 0 ? `?${params}` : "";
+};
+
+const roomPath = (roomId: string): string =>
+  `/rooms/${encodeURIComponent(parseOrThrow(RoomId, roomId, "Invalid roomId", "roomId"))}`;
+const userSegment = (userId: string): string =>
+  encodeURIComponent(parseOrThrow(UserId, userId, "Invalid userId", "userId"));
+
+/** A header value fetch accepts everywhere: printable ASCII (a name beyond it is left to the API's default). */
+const asciiHeader = (value: string | undefined): string | undefined =>
+  value !== undefined && /^[\x20-\x7e]*$/.test(value) ? value : undefined;
 
 /** Options of {@link createChatClient}. */
 export interface ChatClientOptions {
@@ -187,9 +221,123 @@ export class ChatClient implements RestApi {
     );
   }
 
-  /** Every room. */
+  /** The first page of the public rooms (kept for compatibility: {@link publicRooms} pages through them all). */
   async rooms(options: CallOptions = {}): Promise<Room[]> {
-    return (await this.#request("GET", "/rooms", ListRoomsResponse, options)).rooms;
+    return (await this.publicRooms({}, options)).rooms;
+  }
+
+  /** A page of the public rooms, by id (`GET /rooms`). */
+  publicRooms(query: PageQuery = {}, options: CallOptions = {}): Promise<ListRoomsResponse> {
+    return this.#request("GET", `/rooms${pageSearch(query)}`, ListRoomsResponse, options);
+  }
+
+  /**
+   * Creates a room, the caller its owner: `kind` `public` (default) or `private`, an optional display name.
+   * Rejects with a 409 `ChatApiError` (`conflict`) when the id exists; a bad request is a 400 one, unsent.
+   */
+  async createRoom(input: CreateRoomRequest, options: CallOptions = {}): Promise<Room> {
+    const body = parseOrThrow(CreateRoomRequest, input, "Invalid body");
+    return (await this.#request("POST", "/rooms", RoomResponse, options, body)).room;
+  }
+
+  /** A room, the caller's role in it (null if not a member) and how many users are connected to it now. */
+  async room(roomId: string, options: CallOptions = {}): Promise<GetRoomResponse> {
+    return this.#request("GET", roomPath(roomId), GetRoomResponse, options);
+  }
+
+  /** The one direct room of the caller and `userId` (created the first time): the same whoever opens it. */
+  async openDirect(userId: string, options: CallOptions = {}): Promise<Room> {
+    return (await this.#request("PUT", `/direct/${userSegment(userId)}`, RoomResponse, options)).room;
+  }
+
+  /** A page of the rooms the caller is a member of, with their role and newest message, latest activity first. */
+  myRooms(query: PageQuery = {}, options: CallOptions = {}): Promise<MyRoomsResponse> {
+    return this.#request("GET", `/me/rooms${pageSearch(query)}`, MyRoomsResponse, options);
+  }
+
+  /** A page of a room's members (`GET /rooms/{roomId}/members`), by user id. For who is connected, see `presence`. */
+  async roomMembers(
+    roomId: string,
+    query: PageQuery = {},
+    options: CallOptions = {},
+  ): Promise<MembersResponse> {
+    return this.#request("GET", `${roomPath(roomId)}/members${pageSearch(query)}`, MembersResponse, options);
+  }
+
+  /** Who is connected to a room now, one entry per user (at most 100), and how many exactly. */
+  async presence(roomId: string, options: CallOptions = {}): Promise<PresenceResponse> {
+    return this.#request("GET", `${roomPath(roomId)}/presence`, PresenceResponse, options);
+  }
+
+  /**
+   * Adds a member, or changes their role (owners only give `moderator` or `owner`). Adding oneself to a public room
+   * is joining it (see {@link joinRoom}).
+   */
+  async addMember(
+    roomId: string,
+    userId: string,
+    input: PutMemberRequest = {},
+    options: CallOptions = {},
+  ): Promise<Member> {
+    const body = parseOrThrow(PutMemberRequest, input, "Invalid body");
+    const path = `${roomPath(roomId)}/members/${userSegment(userId)}`;
+    return (await this.#request("PUT", path, MemberResponse, options, body)).member;
+  }
+
+  /** Removes a member: moderators remove members, owners anyone. Their connections stop receiving the room. */
+  async removeMember(roomId: string, userId: string, options: CallOptions = {}): Promise<void> {
+    await this.#request("DELETE", `${roomPath(roomId)}/members/${userSegment(userId)}`, null, options);
+  }
+
+  /** Becomes a member of a public room (REST; to receive its messages, follow it on a connection too). */
+  async joinRoom(roomId: string, options: CallOptions = {}): Promise<Member> {
+    return this.addMember(roomId, await this.#me(), {}, options);
+  }
+
+  /**
+   * Leaves a room as a member (REST `DELETE /rooms/{roomId}/members/{me}`): every connection of the user gets
+   * `unsubscribed` with reason `left`. Not to be confused with `RealtimeConnection.leave`, which only stops
+   * following a room on one connection. The last owner cannot leave (409 `conflict`).
+   */
+  async leaveRoom(roomId: string, options: CallOptions = {}): Promise<void> {
+    return this.removeMember(roomId, await this.#me(), options);
+  }
+
+  /** Bans a user from a room (moderator+): removed at once, and cannot read, post or rejoin until unbanned or `until`. */
+  async ban(
+    roomId: string,
+    userId: string,
+    input: BanRequest = {},
+    options: CallOptions = {},
+  ): Promise<void> {
+    const body = parseOrThrow(BanRequest, input, "Invalid body");
+    await this.#request("PUT", `${roomPath(roomId)}/bans/${userSegment(userId)}`, null, options, body);
+  }
+
+  /** Lifts a ban (moderator+). */
+  async unban(roomId: string, userId: string, options: CallOptions = {}): Promise<void> {
+    await this.#request("DELETE", `${roomPath(roomId)}/bans/${userSegment(userId)}`, null, options);
+  }
+
+  /** A page of the bans in force in a room (moderator+), by user id. */
+  async bans(roomId: string, query: PageQuery = {}, options: CallOptions = {}): Promise<BansResponse> {
+    return this.#request("GET", `${roomPath(roomId)}/bans${pageSearch(query)}`, BansResponse, options);
+  }
+
+  /** Mutes a member (moderator+): they read but cannot post until unmuted or `until`. */
+  async mute(
+    roomId: string,
+    userId: string,
+    input: MuteRequest = {},
+    options: CallOptions = {},
+  ): Promise<void> {
+    const body = parseOrThrow(MuteRequest, input, "Invalid body");
+    await this.#request("PUT", `${roomPath(roomId)}/mutes/${userSegment(userId)}`, null, options, body);
+  }
+
+  /** Lifts a mute (moderator+). */
+  async unmute(roomId: string, userId: string, options: CallOptions = {}): Promise<void> {
+    await this.#request("DELETE", `${roomPath(roomId)}/mutes/${userSegment(userId)}`, null, options);
   }
 
   /**
@@ -232,13 +380,38 @@ export class ChatClient implements RestApi {
       : new RoomSubscription(this, WebSocket, wsUrl, this.#random, options);
   }
 
+  /** This user's id, needed by calls about oneself; with a token, known once the token has been read. */
+  async #me(): Promise<string> {
+    // With a token provider, the token names the user: read one first.
+    await this.#bearer();
+    const { userId } = this;
+    if (userId === undefined)
+      throw new ChatError("Who this user is is not known yet: no token has been read");
+    return userId;
+  }
+
+  /** Calls the API; `schema` null: an answer without a body (204). */
   async #request<S extends v.GenericSchema>(
     method: string,
     path: string,
     schema: S,
+    options: CallOptions,
+    body?: unknown,
+  ): Promise<v.InferOutput<S>>;
+  async #request(
+    method: string,
+    path: string,
+    schema: null,
+    options: CallOptions,
+    body?: unknown,
+  ): Promise<void>;
+  async #request<S extends v.GenericSchema>(
+    method: string,
+    path: string,
+    schema: S | null,
     { signal }: CallOptions,
     body?: unknown,
-  ): Promise<v.InferOutput<S>> {
+  ): Promise<v.InferOutput<S> | undefined> {
     const url = `${this.#options.httpUrl.replace(/\/+$/, "")}${path}`;
     const { attempts, maxDelayMs } = this.#retry;
     const timeoutMs = this.#options.timeoutMs ?? 15_000;
@@ -254,6 +427,7 @@ export class ChatClient implements RestApi {
             accept: "application/json",
             ...(body !== undefined && { "content-type": "application/json" }),
             ...(token !== undefined && { authorization: `Bearer ${token}` }),
+            ...(token === undefined && this.#callerHeaders()),
           },
           ...(body !== undefined && { body: JSON.stringify(body) }),
           signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
@@ -268,7 +442,9 @@ export class ChatClient implements RestApi {
         await this.#wait({ method, path, attempt, reason: "network" }, undefined, signal);
         continue;
       }
-      if (answer.status >= 200 && answer.status < 300) return parseBody(schema, answer.text, method, path);
+      if (answer.status >= 200 && answer.status < 300) {
+        return schema === null ? undefined : parseBody(schema, answer.text, method, path);
+      }
       const error = toApiError(answer.status, answer.text, answer.headers.get("x-request-id") ?? undefined);
       // The token expired or was revoked: a provider may have a fresh one. Once per call: a new token refused too
       // will not be accepted by asking again.
@@ -283,6 +459,16 @@ export class ChatClient implements RestApi {
       if (retryAfterMs !== undefined && retryAfterMs > maxDelayMs) throw error;
       await this.#wait({ method, path, attempt, reason: answer.status }, retryAfterMs, signal);
     }
+  }
+
+  /** Without a token, who calls: a request without a body names its caller by these headers. */
+  #callerHeaders(): Record<string, string> {
+    const { userId, username } = this.#given;
+    const name = asciiHeader(username);
+    return {
+      ...(userId !== undefined && { "x-user-id": userId }),
+      ...(name !== undefined && { "x-user-name": name }),
+    };
   }
 
   /** The token to send: the string, or the provider's latest (`fresh`: ask it anew); undefined without one. */
@@ -319,19 +505,22 @@ export class ChatClient implements RestApi {
 
   /** Why the API refuses this client, asked with a protected read of the room (see `SocketAuth.refusal`). */
   async #refusal(roomId: string): Promise<ChatError | undefined> {
+    let refused: ChatApiError | undefined;
+    try {
+      await this.history(roomId, { limit: 1 });
+    } catch (error) {
+      if (error instanceof ChatApiError && (error.status === 401 || error.status === 403)) refused = error;
+    }
+    // A token the API does not accept is the reason, whoever it names: asked first, so the user is told to sign in
+    // again rather than that they are someone else.
+    if (refused?.status === 401) return refused;
     // A read cannot tell this one: the API refuses a handshake naming someone else than the token's subject.
     const { sub } = this.#claims;
     const { userId } = this.#given;
     if (userId !== undefined && typeof sub === "string" && sub !== userId) {
       return new ChatApiError(403, { code: "forbidden", message: "userId must be the token's subject" });
     }
-    try {
-      await this.history(roomId, { limit: 1 });
-      return undefined;
-    } catch (error) {
-      if (error instanceof ChatApiError && (error.status === 401 || error.status === 403)) return error;
-      return undefined;
-    }
+    return refused;
   }
 
   async #wait(

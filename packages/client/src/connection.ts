@@ -6,6 +6,7 @@ import {
   RoomId,
   ServerFrame,
   toErrorIssues,
+  type UnsubscribeReason,
 } from "@chat/types";
 import * as v from "valibot";
 import { Emitter } from "./emitter";
@@ -349,6 +350,10 @@ export class RealtimeConnection {
         this.#onSubscribed(frame.roomId);
         return;
       case "unsubscribed":
+        if (frame.reason !== undefined) {
+          this.#ended(frame.roomId, frame.reason);
+          return;
+        }
         if (this.#server.get(frame.roomId) !== "unsubscribing") return;
         this.#server.delete(frame.roomId);
         this.#settleLeave(frame.roomId);
@@ -372,13 +377,66 @@ export class RealtimeConnection {
         if (changed) this.#emitMembers(room);
         return;
       }
+      case "member": {
+        if (!this.#rooms.has(frame.roomId)) return;
+        const { type: _, ...change } = frame;
+        this.#events.emit("member", change);
+        return;
+      }
       case "error": {
         const error = new ChatApiError(ErrorStatus[frame.error.code], frame.error);
-        const answered = frame.clientMessageId ? this.#outbox.refused(frame.clientMessageId, error) : false;
+        const answered = frame.clientMessageId
+          ? this.#outbox.refused(frame.clientMessageId, error)
+          : frame.roomId !== undefined && this.#subscribeRefused(frame.roomId, error);
         if (!answered) this.#events.emit("error", error);
         return;
       }
     }
+  }
+
+  /**
+   * The API ended a room's subscription on its own (left elsewhere, removed, banned): the room is no longer
+   * followed, so nothing more of it is delivered and no reconnect subscribes it again.
+   */
+  #ended(id: string, reason: UnsubscribeReason): void {
+    const state = this.#server.get(id);
+    this.#server.delete(id);
+    this.#settleLeave(id);
+    const room = this.#rooms.get(id);
+    if (room) {
+      this.#rooms.delete(id);
+      room.members.stop();
+      const error = new ChatApiError(403, {
+        code: "forbidden",
+        message: `Unsubscribed from ${id}: ${reason}`,
+      });
+      for (const join of room.joins.splice(0)) join.reject(error);
+      this.#events.emit("unsubscribed", { roomId: id, reason });
+    }
+    // The room no longer counts against the limit: rooms held back by it are subscribed now.
+    if (state !== undefined)
+      for (const other of this.#rooms.keys()) if (!this.#server.has(other)) this.#reconcile(other);
+    this.#maybeLive();
+  }
+
+  /**
+   * An error frame naming a room being subscribed: the API refused it (not allowed to read it, or no such room).
+   * The room is no longer followed and its `join` rejects with the error; true when some `join` was waiting (the
+   * error is told there, not as an `error` event). A transient refusal (rate limited, unavailable) is left to the
+   * subscribe's own retry.
+   */
+  #subscribeRefused(id: string, error: ChatApiError): boolean {
+    if (this.#server.get(id) !== "subscribing" || error.status === 429 || error.status >= 500) return false;
+    this.#server.delete(id);
+    const room = this.#rooms.get(id);
+    if (!room) return false;
+    this.#rooms.delete(id);
+    room.members.stop();
+    const joins = room.joins.splice(0);
+    for (const join of joins) join.reject(error);
+    for (const other of this.#rooms.keys()) if (!this.#server.has(other)) this.#reconcile(other);
+    this.#maybeLive();
+    return joins.length > 0;
   }
 
   /** Catches a room up (and reads its members, with `trackMembers`); on failure, starts over on a new socket. */

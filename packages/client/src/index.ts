@@ -4,6 +4,7 @@ export {
   type ChatClientOptions,
   createChatClient,
   type HistoryQuery,
+  type PageQuery,
   type SendInput,
 } from "./client";
 export { RealtimeConnection } from "./connection";
@@ -14,10 +15,12 @@ export type { PendingMessage } from "./outbox";
 export type {
   ConnectionStatus,
   ConnectRoomsOptions,
+  MemberChange,
   RealtimeEvents,
   RealtimeOptions,
   RoomStart,
   TypingNotice,
+  Unsubscribed,
 } from "./realtime-options";
 export type { WebSocketConstructor, WebSocketLike } from "./reconnecting-socket";
 export type { RestApi } from "./rest-api";

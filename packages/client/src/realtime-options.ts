@@ -1,4 +1,4 @@
-import type { ChatMessage } from "@chat/types";
+import type { ChatMessage, Member, UnsubscribeReason } from "@chat/types";
 import type { ChatError } from "./errors";
 import type { MembersChange, PresenceEvent } from "./members";
 import type { PendingMessage } from "./outbox";
@@ -16,6 +16,19 @@ export interface TypingNotice {
   roomId: string;
   userId: string;
   username: string;
+}
+
+/** The API ended a room's subscription: the user left it (from any connection), was removed or was banned. */
+export interface Unsubscribed {
+  roomId: string;
+  reason: UnsubscribeReason;
+}
+
+/** A followed room's membership changed: a member was added, removed, or their role or mute changed. */
+export interface MemberChange {
+  roomId: string;
+  event: "added" | "removed" | "updated";
+  member: Member;
 }
 
 /** The events of a `RealtimeConnection` (and of a `RoomSubscription`) and what each listener receives. */
@@ -42,6 +55,13 @@ export interface RealtimeEvents {
    * its `message` events from here on are new arrivals, not backlog.
    */
   ready: { roomId: string };
+  /**
+   * The API stopped sending a followed room: its user left it, was removed or was banned. The connection no longer
+   * follows the room (no more of its messages, no re-subscribe on reconnect); `join` it again once allowed.
+   */
+  unsubscribed: Unsubscribed;
+  /** A followed room's membership changed (frames the API sends in rooms of up to 100 connections). */
+  member: MemberChange;
 }
 
 /** Where one room starts: resume after a message id, or deliver some of the newest messages first. */

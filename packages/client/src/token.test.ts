@@ -153,6 +153,19 @@ describe("the token on the socket", () => {
     expect(errors.map((error) => (error as ChatApiError).code)).toEqual(["forbidden"]);
   });
 
+  it("ends with unauthorized, not forbidden, for a refused token that names someone else than userId", async () => {
+    const token = await stack.current.issuer.mint("ivan", { audience: "someone-else" });
+    const connection = tokenClient(token, { userId: "web-ivan", username: "Ivan" }).connect({
+      rooms: [uniqueRoom("refused-impostor")],
+    });
+    const errors: ChatError[] = [];
+    connection.on("error", (error) => errors.push(error));
+
+    await waitFor("closed", () => connection.status === "closed");
+
+    expect(errors.map((error) => (error as ChatApiError).code)).toEqual(["unauthorized"]);
+  });
+
   it("reconnects when the look over REST finds the token good again (it had expired)", async () => {
     const roomId = uniqueRoom("expired");
     const token = provider("gina", ["expired"], "Gina");

@@ -138,6 +138,22 @@ describe("ServerFrame", () => {
         },
       },
     },
+    {
+      name: "a member frame",
+      frame: {
+        type: "member",
+        roomId: "lobby",
+        event: "added",
+        member: {
+          userId: "u2",
+          username: "bob",
+          role: "member",
+          joinedAt: "2026-11-25T20:02:42.123Z",
+          mutedUntil: null,
+          online: false,
+        },
+      },
+    },
   ])("accepts $name", ({ frame }) => {
     const result = v.safeParse(ServerFrame, frame);
 
@@ -159,6 +175,23 @@ describe("ServerFrame", () => {
       name: "an error frame with an unknown code",
       frame: { type: "error", error: { code: "oops", message: "?" } },
       path: "error.code",
+    },
+    {
+      name: "a member frame with an unknown event",
+      frame: {
+        type: "member",
+        roomId: "lobby",
+        event: "joined",
+        member: {
+          userId: "u2",
+          username: "bob",
+          role: "member",
+          joinedAt: "2026-11-25T20:02:42.123Z",
+          mutedUntil: null,
+          online: false,
+        },
+      },
+      path: "event",
     },
     { name: "a frame of an unknown type", frame: { type: "ping" }, path: "type" },
   ])("rejects $name", ({ frame, path }) => {

@@ -9,7 +9,11 @@ import {
 import { Limits, MessageText, type PresentUser, RoomId, Username } from "@chat/types";
 import * as v from "valibot";
 import { colourOf, initialOf, MessageList } from "./message-list";
+import { clearNotice, explain, RoomPanel, showNotice, unsubscribedText } from "./room-panel";
+import { showRefused, signIn } from "./sign-in";
+import { type Identity, storage } from "./storage";
 import { typingText } from "./typing-text";
+import { element, ui } from "./ui";
 import "./style.css";
 
 // Same-origin paths by default: `pnpm dev` proxies them to the local APIs. A build for AWS sets both URLs.
@@ -17,95 +21,12 @@ const httpUrl = import.meta.env.VITE_CHAT_HTTP_URL ?? "/api";
 const wsUrl = import.meta.env.VITE_CHAT_WS_URL ?? "/ws";
 // Whether the stack requires tokens: `pnpm dev` says so in a <meta> (the CSP allows no inline script).
 const requiresTokens = document.querySelector<HTMLMetaElement>('meta[name="chat-auth"]')?.content === "jwt";
-// Where `pnpm dev` mints this page a token from its development issuer (same origin: the issuer refuses pages).
-const SIGN_IN_PATH = "/auth/dev-token";
-
-const byId = <T extends HTMLElement>(id: string): T => {
-  const node = document.getElementById(id);
-  if (!node) throw new Error(`#${id} is missing from index.html`);
-  return node as T;
-};
-
-const ui = {
-  join: byId<HTMLElement>("join"),
-  joinForm: byId<HTMLFormElement>("join-form"),
-  joinName: byId<HTMLInputElement>("join-name"),
-  joinRoom: byId<HTMLInputElement>("join-room"),
-  joinError: byId<HTMLParagraphElement>("join-error"),
-  joinSubmit: byId<HTMLButtonElement>("join-submit"),
-  chat: byId<HTMLElement>("chat"),
-  rooms: byId<HTMLUListElement>("rooms"),
-  roomForm: byId<HTMLFormElement>("room-form"),
-  roomInput: byId<HTMLInputElement>("room-input"),
-  meAvatar: byId<HTMLSpanElement>("me-avatar"),
-  meName: byId<HTMLSpanElement>("me-name"),
-  rename: byId<HTMLButtonElement>("rename"),
-  roomTitle: byId<HTMLHeadingElement>("room-title"),
-  status: byId<HTMLSpanElement>("status"),
-  refused: byId<HTMLParagraphElement>("refused"),
-  scroller: byId<HTMLDivElement>("scroller"),
-  empty: byId<HTMLParagraphElement>("empty"),
-  typing: byId<HTMLParagraphElement>("typing"),
-  composer: byId<HTMLFormElement>("composer"),
-  input: byId<HTMLTextAreaElement>("message-input"),
-  send: byId<HTMLButtonElement>("send"),
-  composerError: byId<HTMLParagraphElement>("composer-error"),
-  members: byId<HTMLUListElement>("members"),
-  membersCount: byId<HTMLSpanElement>("members-count"),
-};
 
 const statusText = {
   connecting: "Connecting…",
   live: "Live",
   reconnecting: "Reconnecting…",
   closed: "Offline",
-};
-
-/** Who this browser is: a random userId kept in localStorage, and the name picked. */
-interface Identity {
-  userId: string;
-  username: string;
-}
-
-/** The room named in the URL's hash; none for a hash that is no valid escape (`#%`), which would throw. */
-const hashRoom = () => {
-  try {
-    return decodeURIComponent(location.hash.slice(1));
-  } catch {
-    return "";
-  }
-};
-
-const storage = {
-  identity(): Identity | undefined {
-    try {
-      const value = JSON.parse(localStorage.getItem("chat.identity") ?? "null") as Partial<Identity> | null;
-      return value?.userId && value.username ? { userId: value.userId, username: value.username } : undefined;
-    } catch {
-      return undefined;
-    }
-  },
-  saveIdentity(identity: Identity) {
-    localStorage.setItem("chat.identity", JSON.stringify(identity));
-  },
-  room: () => hashRoom() || localStorage.getItem("chat.room") || "general",
-  saveRoom(roomId: string) {
-    localStorage.setItem("chat.room", roomId);
-    history.replaceState(null, "", `#${encodeURIComponent(roomId)}`);
-  },
-  /** The rooms followed on this browser's connection, most recently viewed last. */
-  followed(): string[] {
-    try {
-      const value: unknown = JSON.parse(localStorage.getItem("chat.followed") ?? "[]");
-      const rooms = v.safeParse(v.array(RoomId), value);
-      return rooms.success ? rooms.output : [];
-    } catch {
-      return [];
-    }
-  },
-  saveFollowed(roomIds: string[]) {
-    localStorage.setItem("chat.followed", JSON.stringify(roomIds));
-  },
 };
 
 const firstIssue = (issues: v.BaseIssue<unknown>[]) => issues[0]?.message ?? "is invalid";
@@ -127,6 +48,11 @@ const views = new Map<string, RoomView>();
 let listed: string[] = [];
 const typists = new TypingTracker();
 let typingTimer: ReturnType<typeof setTimeout> | undefined;
+const panel = new RoomPanel({
+  client: () => client,
+  current: () => current,
+  enterRoom: (id) => enterRoom(id),
+});
 
 const nearBottom = () => ui.scroller.scrollHeight - ui.scroller.scrollTop - ui.scroller.clientHeight < 80;
 const scrollToBottom = () => {
@@ -134,14 +60,6 @@ const scrollToBottom = () => {
 };
 const updateEmpty = () => {
   ui.empty.hidden = (current === undefined ? 0 : (views.get(current)?.list.size ?? 0)) > 0;
-};
-
-const element = <K extends keyof HTMLElementTagNameMap>(tag: K, className: string, text?: string) => {
-  const node = document.createElement(tag);
-  node.className = className;
-  // Names and room ids only ever become text nodes.
-  if (text !== undefined) node.textContent = text;
-  return node;
 };
 
 const renderRooms = () => {
@@ -244,11 +162,30 @@ const unfollow = (roomId: string) => {
   renderRooms();
 };
 
+/** A room the page no longer receives: its messages are gone from the page, and the notice says why. */
+const dropRoom = (roomId: string, notice: string) => {
+  views.delete(roomId);
+  saveFollowed();
+  renderRooms();
+  showNotice(notice);
+  if (roomId !== current) return;
+  ui.scroller.replaceChildren();
+  ui.input.disabled = true;
+  ui.send.disabled = true;
+  panel.clear();
+  renderMembers([]);
+};
+
 const enterRoom = (roomId: string) => {
   if (!connection) return;
-  const followed = views.has(roomId);
   const view = follow(roomId);
-  if (!followed) connection.join(roomId).catch((error: unknown) => console.warn(error));
+  // Resolves at once when subscribed; a room the user may not read rejects with the API's refusal.
+  connection.join(roomId).catch((error: unknown) => {
+    if (!(error instanceof ChatApiError) || views.get(roomId) !== view) return;
+    dropRoom(roomId, `You may not read #${roomId}: ${explain(error)}`);
+  });
+  clearNotice();
+  ui.input.disabled = false;
   current = roomId;
   view.unread = 0;
   storage.saveRoom(roomId);
@@ -264,33 +201,9 @@ const enterRoom = (roomId: string) => {
   scrollToBottom();
   renderRooms();
   renderMembers(connection.members(roomId));
+  void panel.refresh(roomId);
   renderTyping();
   ui.input.focus();
-};
-
-/** A token for this browser's user, signed by the development issuer with their name: asked again when it expires. */
-const signIn = async ({ userId, username }: Identity): Promise<string> => {
-  const response = await fetch(SIGN_IN_PATH, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ userId, name: username }),
-  });
-  if (!response.ok) throw new Error(`sign-in answered ${response.status}`);
-  const { token } = (await response.json()) as { token?: unknown };
-  if (typeof token !== "string") throw new Error("sign-in answered no token");
-  return token;
-};
-
-/** The API will not have this user (token refused, or not allowed): said plainly, instead of "Reconnecting…". */
-const showRefused = (error: ChatApiError) => {
-  ui.status.dataset.status = "refused";
-  ui.status.textContent = "Signed out";
-  ui.refused.textContent =
-    error.code === "forbidden"
-      ? `You are not allowed here (${error.error.message}).`
-      : `The chat refused your sign-in (${error.error.message}). Sign in again to keep chatting.`;
-  ui.refused.hidden = false;
-  ui.send.disabled = true;
 };
 
 const connectAs = (identity: Identity, roomId: string) => {
@@ -303,13 +216,13 @@ const connectAs = (identity: Identity, roomId: string) => {
     ...(requiresTokens && { token: () => signIn(identity) }),
   });
   const me = client.userId;
-  // The room shown first is the handshake's; the others followed before come back on the same socket.
-  const others = storage.followed().filter((id) => id !== roomId);
-  const rooms = [roomId, ...others.slice(-(Limits.roomsPerConnection - 1))];
-  const live = client.connect({ rooms, backlog: 50, trackMembers: true });
+  // The handshake's room is `general`, which anyone may read: a private or direct room the user may not (or no
+  // longer) read would refuse the whole connection. The rooms followed before come back on the same socket.
+  const others = storage.followed().filter((id) => id !== roomId && id !== "general");
+  const rooms = ["general", ...others.slice(-(Limits.roomsPerConnection - 2)), roomId];
+  const live = client.connect({ rooms: [...new Set(rooms)], backlog: 50, trackMembers: true });
   connection = live;
-  for (const id of rooms.slice(1)) follow(id);
-  follow(roomId);
+  for (const id of new Set(rooms)) follow(id);
   live.on("message", (message) => {
     const view = views.get(message.roomId);
     if (!view) return;
@@ -317,6 +230,7 @@ const connectAs = (identity: Identity, roomId: string) => {
     const keepUp = shown && (nearBottom() || message.userId === me);
     view.list.add(message);
     typists.stopped(message.roomId, message.userId);
+    if (shown && !panel.knows(message.userId)) void panel.refresh(message.roomId);
     if (shown) {
       updateEmpty();
       renderTyping();
@@ -347,6 +261,10 @@ const connectAs = (identity: Identity, roomId: string) => {
   live.on("members", ({ roomId: id, members }) => {
     if (id === current) renderMembers(members);
   });
+  live.on("unsubscribed", ({ roomId: id, reason }) => dropRoom(id, unsubscribedText(id, reason)));
+  live.on("member", ({ roomId: id }) => {
+    if (id === current) void panel.refresh(id);
+  });
   let refusal: ChatApiError | undefined;
   live.on("status", (status) => {
     if (status === "closed" && refusal) return showRefused(refusal);
@@ -356,6 +274,10 @@ const connectAs = (identity: Identity, roomId: string) => {
   });
   live.on("error", (error) => {
     console.warn(error);
+    // A followed room refused on a new socket (banned or removed meanwhile) is no longer followed.
+    const lost = [...views.keys()].filter((id) => !live.rooms.includes(id));
+    for (const id of lost) dropRoom(id, `You may not read #${id}: ${explain(error)}`);
+    if (lost.length > 0) return;
     if (error instanceof ChatApiError && (error.code === "unauthorized" || error.code === "forbidden")) {
       refusal = error;
     }
@@ -387,6 +309,7 @@ const start = (identity: Identity, roomId: string) => {
   ui.meName.textContent = identity.username;
   ui.meAvatar.textContent = initialOf(identity.username);
   ui.meAvatar.style.background = colourOf(identity.userId);
+  ui.meId.textContent = identity.userId;
   ui.join.hidden = true;
   ui.chat.hidden = false;
   connectAs(identity, roomId);

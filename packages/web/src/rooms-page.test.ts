@@ -1,0 +1,149 @@
+import { mkdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chromiumPath, type DevProcess, startDev } from "../test/dev-process";
+
+// Everything is real: `pnpm dev` (local stack with `auth: none` + Vite with its /api and /ws proxies) and Debian's
+// Chromium. Each person has their own browser context, so their own user id.
+const artifacts = fileURLToPath(new URL("../test-results/", import.meta.url));
+let dev: DevProcess;
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+const problems: string[] = [];
+
+beforeAll(async () => {
+  mkdirSync(artifacts, { recursive: true });
+  dev = await startDev();
+  browser = await chromium.launch({
+    executablePath: chromiumPath(),
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  const code = await dev?.stop();
+  if (code !== undefined && code !== 0) throw new Error(`pnpm dev exited with ${code}:\n${dev.output()}`);
+});
+
+const person = async (name: string): Promise<Page> => {
+  const context = await browser.newContext({ viewport: { width: 1200, height: 760 } });
+  contexts.push(context);
+  const page = await context.newPage();
+  page.on("pageerror", (error) => problems.push(`${name} page error: ${error.message}`));
+  page.on("dialog", (dialog) => {
+    problems.push(`${name}: ${dialog.message()}`);
+    void dialog.dismiss();
+  });
+  await page.goto(dev.webUrl);
+  await page.fill("#join-name", name);
+  await page.fill("#join-room", "general");
+  await page.click("#join-submit");
+  await live(page);
+  return page;
+};
+
+const live = (page: Page) => page.locator('#status[data-status="live"]').waitFor();
+const userIdOf = async (page: Page) => (await page.locator("#me-id").textContent()) ?? "";
+const title = async (page: Page) => (await page.locator("#room-title").textContent()) ?? "";
+const say = async (page: Page, text: string) => {
+  await page.fill("#message-input", text);
+  await page.press("#message-input", "Enter");
+};
+const shows = (page: Page, text: string) =>
+  page
+    .locator('#messages [data-testid="message"][data-state="stored"] .text', { hasText: text })
+    .first()
+    .waitFor();
+const texts = (page: Page) => page.locator('[data-testid="message"] .text').allTextContents();
+const openRoom = async (page: Page, roomId: string) => {
+  await page.fill("#room-input", roomId);
+  await page.press("#room-input", "Enter");
+};
+const startDirect = async (page: Page, userId: string) => {
+  await page.fill("#direct-user", userId);
+  await page.click("#direct-submit");
+};
+const notice = (page: Page) => page.locator("#room-notice");
+const screenshot = (page: Page, name: string) => page.screenshot({ path: `${artifacts}${name}.png` });
+
+describe("rooms people belong to, on the chat page in Chromium", () => {
+  let alice: Page;
+  let bob: Page;
+  let carol: Page;
+
+  it("lets two people start a direct conversation and chat, which a third cannot open", async () => {
+    [alice, bob, carol] = [await person("Alice"), await person("Bob"), await person("Carol")];
+    const [aliceId, bobId] = [await userIdOf(alice), await userIdOf(bob)];
+
+    await startDirect(alice, bobId);
+    await alice.locator("#room-title", { hasText: /^dm-/ }).waitFor();
+    const dm = await title(alice);
+    await say(alice, "Hi Bob, just between us");
+    await startDirect(bob, aliceId);
+    await bob.locator("#room-title", { hasText: dm }).waitFor();
+    await shows(bob, "Hi Bob, just between us");
+    await say(bob, "Hi Alice, nobody else sees this");
+    await shows(alice, "Hi Alice, nobody else sees this");
+
+    await openRoom(carol, dm);
+    await notice(carol)
+      .filter({ hasText: `You may not read #${dm}` })
+      .waitFor();
+
+    expect(await title(bob)).toBe(dm);
+    expect(await texts(alice)).toEqual(["Hi Bob, just between us", "Hi Alice, nobody else sees this"]);
+    expect(await texts(carol)).toEqual([]);
+    expect(await carol.locator("#status").getAttribute("data-status")).toBe("live");
+    expect(await carol.locator("#message-input").isDisabled()).toBe(true);
+    expect(await notice(carol).isVisible()).toBe(true);
+    // Both of them are members of the direct room, neither can remove the other.
+    const roster = alice.locator('[data-testid="room-member"]');
+    await roster.nth(1).waitFor();
+    expect((await roster.locator(".role").allTextContents()).sort()).toEqual(["member", "member"]);
+    expect(await alice.locator(".member-action").count()).toBe(0);
+    await screenshot(carol, "carol-refused-direct");
+  });
+
+  it("lets a room's owner ban someone, whose page says so and shows nothing more of the room", async () => {
+    const bobId = await userIdOf(bob);
+    await alice.fill("#new-room-id", "townhall");
+    await alice.fill("#new-room-name", "Town hall");
+    await alice.selectOption("#new-room-kind", "public");
+    await alice.click("#new-room-submit");
+    await alice.locator("#room-title", { hasText: "townhall" }).waitFor();
+    await openRoom(bob, "townhall");
+    await bob.locator("#room-title", { hasText: "townhall" }).waitFor();
+    await say(bob, "Hello town");
+    await shows(alice, "Hello town");
+    const bobRow = alice.locator(`[data-testid="room-member"][data-user-id="${bobId}"]`);
+    await bobRow.waitFor();
+    expect(await alice.locator('[data-testid="room-member"] .role').allTextContents()).toEqual(
+      expect.arrayContaining(["owner", "member"]),
+    );
+
+    await bobRow.getByRole("button", { name: "Ban Bob from #townhall" }).click();
+    await notice(bob).filter({ hasText: "You were banned from #townhall" }).waitFor();
+    await bobRow.waitFor({ state: "detached" });
+    await say(alice, "Now that Bob is gone");
+    await shows(alice, "Now that Bob is gone");
+    // Give the push time to reach Bob's page, were it (wrongly) still sent there.
+    await alice.waitForTimeout(1_000);
+
+    expect(await texts(bob)).toEqual([]);
+    expect(await bob.locator('.room-button[data-followed="true"]', { hasText: "townhall" }).count()).toBe(0);
+    expect(await bob.locator("#message-input").isDisabled()).toBe(true);
+    expect(problems).toEqual([]);
+    await screenshot(bob, "bob-banned");
+    await screenshot(alice, "alice-owner");
+  });
+});
