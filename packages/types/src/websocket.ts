@@ -107,15 +107,6 @@ export const PresenceFrame = v.object({
 });
 export type PresenceFrame = v.InferOutput<typeof PresenceFrame>;
 
-/** A room's membership changed: someone was added, removed, or their role or mute changed. */
-export const MemberFrame = v.object({
-  type: v.literal("member"),
-  roomId: RoomId,
-  event: v.picklist(["added", "removed", "updated"]),
-  member: Member,
-});
-export type MemberFrame = v.InferOutput<typeof MemberFrame>;
-
 /**
  * The room's membership changed (in rooms of up to 100 connections, like presence): a member was added, removed
  * (left, removed or banned) or updated (a role, a mute).
