@@ -1,0 +1,3 @@
+import { whoMayDoWhat } from "../test/rooms-matrix";
+
+whoMayDoWhat("jwt");
