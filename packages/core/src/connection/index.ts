@@ -2,6 +2,7 @@ import { Limits } from "@chat/types";
 import { entityConfig, Service } from "../entity";
 import { AppError, storage } from "../error";
 import * as Presence from "../presence";
+import { failedAt, transact } from "../transaction";
 import { ConnectionCountEntity } from "./connection-count-entity";
 import { ConnectionEntity, type ConnectionItem } from "./connection-entity";
 import { connectionExpiry } from "./expiry";
@@ -27,24 +28,6 @@ const connections = new Service(
   },
   entityConfig(),
 );
-
-/** A transaction that was cancelled: which of its items failed their condition, in the order written. */
-type Cancellation = { code?: string }[];
-
-const failed = (reasons: Cancellation, index: number) => reasons[index]?.code === "ConditionalCheckFailed";
-
-// Concurrent transactions on one user's counter conflict on AWS (DynamoDB Local runs them one at a time): such a
-// cancellation passes on a retry.
-const MAX_ATTEMPTS = 4;
-const transact = async (write: () => Promise<{ canceled: boolean; data: Cancellation }>) => {
-  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-    const { canceled, data } = await write();
-    if (!canceled) return null;
-    if (data.some((reason) => reason.code === "ConditionalCheckFailed")) return data;
-    await new Promise((resolve) => setTimeout(resolve, Math.random() * 25 * attempt));
-  }
-  throw new AppError("unavailable", "Storage is busy, please retry");
-};
 
 export interface ConnectInput {
   connectionId: string;
@@ -122,12 +105,33 @@ export const subscribe = (session: Session, roomId: string): Promise<Presence.Pr
         ])
         .go(),
     );
-    if (refused && failed(refused, 0)) return null;
+    if (refused && failedAt(refused, 0)) return null;
     if (refused) {
       throw new AppError("forbidden", `At most ${ROOMS_PER_CONNECTION} rooms per connection`);
     }
     return Presence.arrive({ roomId, userId, username }, session.connectedAt);
   });
+
+/**
+ * Deletes a connection's subscription row and releases its place under the room cap, in one transaction (4 WCU).
+ * False when it was not subscribed. With the session gone (a disconnect is removing it) only the row is deleted.
+ */
+const dropSubscription = async (connectionId: string, roomId: string): Promise<boolean> => {
+  const refused = await transact(() =>
+    connections.transaction
+      .write(({ connection, session }) => [
+        connection
+          .delete({ connectionId, roomId })
+          .where((row, { exists }) => exists(row.roomId))
+          .commit(),
+        session.patch({ connectionId }).add({ rooms: -1 }).commit(),
+      ])
+      .go(),
+  );
+  if (refused && failedAt(refused, 0)) return false;
+  if (refused) await ConnectionEntity.delete({ connectionId, roomId }).go();
+  return true;
+};
 
 /** Whether a connection is subscribed to a room. */
 export const isSubscribed = (connectionId: string, roomId: string): Promise<boolean> =>
@@ -143,20 +147,7 @@ export const isSubscribed = (connectionId: string, roomId: string): Promise<bool
 export const unsubscribe = (session: Session, roomId: string): Promise<Presence.PresenceChange | null> =>
   storage(async () => {
     const { connectionId, userId, username } = session;
-    const refused = await transact(() =>
-      connections.transaction
-        .write(({ connection, session: sessionRow }) => [
-          connection
-            .delete({ connectionId, roomId })
-            .where((row, { exists }) => exists(row.roomId))
-            .commit(),
-          sessionRow.patch({ connectionId }).add({ rooms: -1 }).commit(),
-        ])
-        .go(),
-    );
-    if (refused && failed(refused, 0)) return null;
-    // The session is gone (a disconnect is removing it): only the room row is left to remove.
-    if (refused) await ConnectionEntity.delete({ connectionId, roomId }).go();
+    if (!(await dropSubscription(connectionId, roomId))) return null;
     return Presence.leave({ roomId, userId, username });
   });
 
@@ -272,22 +263,9 @@ export const revoke = (roomId: string, userId: string): Promise<Revocation> =>
   storage(async () => {
     const rows = await ofUserInRoom(roomId, userId);
     const removed = await Promise.all(
-      rows.map(async ({ connectionId, username }) => {
-        const refused = await transact(() =>
-          connections.transaction
-            .write(({ connection, session: sessionRow }) => [
-              connection
-                .delete({ connectionId, roomId })
-                .where((row, { exists }) => exists(row.roomId))
-                .commit(),
-              sessionRow.patch({ connectionId }).add({ rooms: -1 }).commit(),
-            ])
-            .go(),
-        );
-        if (refused && failed(refused, 0)) return null;
-        if (refused) await ConnectionEntity.delete({ connectionId, roomId }).go();
-        return { connectionId, username };
-      }),
+      rows.map(async ({ connectionId, username }) =>
+        (await dropSubscription(connectionId, roomId)) ? { connectionId, username } : null,
+      ),
     );
     const revoked = removed.filter((row) => row !== null);
     let departure: Presence.PresenceChange | null = null;
