@@ -1,8 +1,8 @@
 import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromiumPath, type DevProcess, startDev } from "../test/dev-process";
+import { type DevProcess, launchChromium, startDev } from "../test/dev-process";
 
 // Everything is real: `pnpm dev` (local stack + Vite with its /api and /ws proxies) and Debian's Chromium.
 const artifacts = fileURLToPath(new URL("../test-results/", import.meta.url));
@@ -16,19 +16,7 @@ const sockets = new Map<string, string[]>();
 beforeAll(async () => {
   mkdirSync(artifacts, { recursive: true });
   dev = await startDev();
-  browser = await chromium.launch({
-    executablePath: chromiumPath(),
-    // Playwright adds --headless and a fresh temporary --user-data-dir of its own for each launch.
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

@@ -1,8 +1,8 @@
 import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromiumPath, type DevProcess, startDev } from "../test/dev-process";
+import { type DevProcess, launchChromium, startDev } from "../test/dev-process";
 
 // Everything is real: `pnpm dev` (local stack with `auth: none` + Vite with its /api and /ws proxies) and Debian's
 // Chromium. Each person has their own browser context, so their own user id.
@@ -15,18 +15,7 @@ const problems: string[] = [];
 beforeAll(async () => {
   mkdirSync(artifacts, { recursive: true });
   dev = await startDev();
-  browser = await chromium.launch({
-    executablePath: chromiumPath(),
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

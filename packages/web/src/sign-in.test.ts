@@ -1,8 +1,8 @@
 import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromiumPath, type DevProcess, startDev } from "../test/dev-process";
+import { type DevProcess, launchChromium, startDev } from "../test/dev-process";
 
 // Everything is real: `CHAT_AUTH=jwt pnpm dev` (local stack requiring tokens, its development issuer, Vite with the
 // page's sign-in) and Debian's Chromium. The one stand-in: a test that breaks the sign-in answers it itself.
@@ -15,18 +15,7 @@ const problems: string[] = [];
 beforeAll(async () => {
   mkdirSync(artifacts, { recursive: true });
   dev = await startDev(60_000, { CHAT_AUTH: "jwt" });
-  browser = await chromium.launch({
-    executablePath: chromiumPath(),
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

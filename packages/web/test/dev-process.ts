@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { type Browser, chromium } from "playwright-core";
 
 export interface DevProcess {
   webUrl: string;
@@ -66,3 +67,21 @@ export const chromiumPath = (): string => {
   if (!found) throw new Error("No Chromium: apt-get install -y chromium (or set CHROMIUM_PATH)");
   return found;
 };
+
+/**
+ * Debian's Chromium, headless, with the flags it needs on these machines (as root; no background networking, which
+ * the closed network refuses). Playwright adds --headless and a fresh temporary --user-data-dir per launch.
+ */
+export const launchChromium = (): Promise<Browser> =>
+  chromium.launch({
+    executablePath: chromiumPath(),
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
