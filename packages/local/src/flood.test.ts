@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectClient } from "../test/clients";
+import { connectClient, wellInsideAMinute } from "../test/clients";
 import { type LocalStack, startLocalStack } from "./stack";
 
 // Per-user limits on frames: a user cannot reset them by reconnecting or spread them over connections.
@@ -17,12 +17,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.stop();
 });
-
-/** The rate counters are fixed one-minute windows: start a flood well inside one, so a reset cannot split it. */
-const wellInsideAMinute = async () => {
-  const intoMinute = Date.now() % 60_000;
-  if (intoMinute > 45_000) await new Promise((resolve) => setTimeout(resolve, 60_500 - intoMinute));
-};
 
 const user = (prefix: string) => `${prefix}-${Date.now().toString(36)}`;
 

@@ -3,7 +3,7 @@ import { ErrorResponse } from "@chat/types";
 import { generateKeyPair, SignJWT, UnsecuredJWT } from "jose";
 import * as v from "valibot";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectClient, refusedHandshake } from "../test/clients";
+import { connectClient, refusedHandshake, wellInsideAMinute } from "../test/clients";
 import { type LocalStack, startLocalStack } from "./stack";
 
 // A stage as production runs it: tokens required, tight limits, one allowed origin.
@@ -135,12 +135,6 @@ describe("identity", () => {
     expect((await fetch(`${stack.httpUrl}/health`)).status).toBe(200);
   });
 });
-
-/** The rate counters are fixed one-minute windows: start a flood well inside one, so a reset cannot split it. */
-const wellInsideAMinute = async () => {
-  const intoMinute = Date.now() % 60_000;
-  if (intoMinute > 50_000) await new Promise((resolve) => setTimeout(resolve, 60_500 - intoMinute));
-};
 
 describe("limits", () => {
   it("answers 429 with retry-after to a user over the limit, while another user is unaffected", async () => {

@@ -130,3 +130,12 @@ export const rawHandshake = (wsUrl: string, query: string, key: string): Promise
         `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
     );
   });
+
+/**
+ * The rate counters are fixed one-minute windows: start a flood (or a run that spans a reconnect) well inside one,
+ * so a window's reset cannot split it.
+ */
+export const wellInsideAMinute = async (): Promise<void> => {
+  const intoMinute = Date.now() % 60_000;
+  if (intoMinute > 45_000) await new Promise((resolve) => setTimeout(resolve, 60_500 - intoMinute));
+};
