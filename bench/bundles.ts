@@ -1,7 +1,7 @@
 import { mkdir } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { sstBundleOptions } from "@chat/infra/sst-bundle";
+import { initBytes, sstBundleOptions } from "@chat/infra/sst-bundle";
 import { build } from "esbuild";
 
 // Bundles a handler the way SST builds a `nodejs22.x` function, with the infra package's options (`sstBundleOptions`),
@@ -13,25 +13,32 @@ const root = join(here, "..");
 export interface Bundle {
   /** The handler module (a route table entry such as `http/send-message`) or a baseline's name. */
   name: string;
+  /** The entry file: what Lambda imports at init (it imports the shared chunks it needs). */
   file: string;
+  /** Bytes of the files read at init: the entry and the chunks it imports statically, not the dynamic ones. */
   bytes: number;
 }
 
 /** An entry file, or source text resolved from `resolveDir` (this folder by default). */
 export type Entry = { file: string } | { contents: string; resolveDir?: string };
 
-/** Bundles one entry to `outDir/<name>.mjs` and returns its size. */
+/** Bundles one entry to `outDir/<name>/<name>.mjs` (chunks beside it) and returns its size at init. */
 export const bundle = async (name: string, entry: Entry, outDir: string): Promise<Bundle> => {
-  const file = join(outDir, `${name.replace(/\W+/g, "-")}.mjs`);
-  await mkdir(dirname(file), { recursive: true });
+  const entryName = name.replace(/\W+/g, "-");
+  const folder = join(outDir, entryName);
+  await mkdir(folder, { recursive: true });
   const result = await build({
     ...("file" in entry
       ? { entryPoints: [entry.file] }
       : { stdin: { contents: entry.contents, resolveDir: entry.resolveDir ?? here, loader: "ts" as const } }),
-    outfile: file,
+    outdir: folder,
+    entryNames: entryName,
     ...sstBundleOptions,
   });
-  const bytes = Object.values(result.metafile.outputs).reduce((sum, output) => sum + output.bytes, 0);
+  const file = join(folder, `${entryName}.mjs`);
+  const entryOutput = Object.keys(result.metafile.outputs).find((output) => resolve(output) === file);
+  if (!entryOutput) throw new Error(`esbuild wrote no ${file}`);
+  const bytes = initBytes(result.metafile, entryOutput);
   return { name, file, bytes };
 };
 

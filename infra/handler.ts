@@ -71,7 +71,8 @@ export const handlerFunction = (
     logging: { retention: config.logRetention },
     // Names are not kept: SST keeps them by default, which costs each function ~5 ms of cold init (a `__name` call
     // per function and class); nothing here reads a function's name (errors carry theirs in `name`).
-    nodejs: { format: "esm", minify: true, esbuild: { keepNames: false } },
+    // Splitting puts what a handler imports dynamically (ElectroDB) in chunks beside it, read on first use.
+    nodejs: { format: "esm", minify: true, splitting: true, esbuild: { keepNames: false } },
     link: [
       ...(access ? [scopedTable(links.table, access)] : []),
       links.settings,

@@ -1,15 +1,15 @@
 import { appName, localTableName, resourceEnvironment } from "@chat/core/resources";
 import { type HandlerModule, postsToConnections, tableAccess } from "@chat/functions/routes";
 import { defaultSettings } from "@chat/functions/settings";
-import type { BuildOptions } from "esbuild";
+import type { BuildOptions, Metafile } from "esbuild";
 
 /**
  * esbuild options as SST's Node.js runtime uses them for a deployed function with `nodejs: { format: "esm",
- * minify: true, esbuild: { keepNames: false } }` (see `handler.ts`): one ESM file, the AWS SDK bundled, packages' ESM
- * builds preferred (`mainFields`; the SDK's CommonJS build crashes on import when bundled to ESM), names not kept
- * (SST's default keeps them; `__name` calls cost ~5 ms of cold init), SST's `createRequire` banner (so CommonJS
- * dependencies such as pino can still require Node built-ins). The target is Lambda's Node.js 22. The bundle-size
- * test and `pnpm bench`'s cold-init rows both bundle with these.
+ * minify: true, splitting: true, esbuild: { keepNames: false } }` (see `handler.ts`): one ESM file plus a chunk per
+ * dynamic import, the AWS SDK bundled, packages' ESM builds preferred (`mainFields`; the SDK's CommonJS build crashes
+ * on import when bundled to ESM), names not kept (SST's default keeps them; `__name` calls cost ~5 ms of cold init),
+ * SST's `createRequire` banner (so CommonJS dependencies such as pino can still require Node built-ins). The target
+ * is Lambda's Node.js 22. The bundle-size test and `pnpm bench`'s cold-init rows both bundle with these.
  */
 export const sstBundleOptions = {
   bundle: true,
@@ -19,6 +19,10 @@ export const sstBundleOptions = {
   minify: true,
   keepNames: false,
   mainFields: ["module", "main"],
+  // SST's `splitting: true`: a dynamic import() becomes a chunk of its own, read when it runs (ElectroDB: see
+  // @chat/core's entity.ts), so it costs nothing at cold init. Callers give `outdir`, as SST does.
+  splitting: true,
+  outExtension: { ".js": ".mjs" },
   metafile: true,
   logLevel: "silent",
   banner: {
@@ -31,6 +35,24 @@ export const sstBundleOptions = {
     ].join("\n"),
   },
 } as const satisfies BuildOptions;
+
+/**
+ * Bytes a bundle's entry reads when it is imported (Lambda's init): the entry and the chunks it imports statically,
+ * transitively, not the chunks it imports dynamically (read on first use). `entry` is the entry's key in `outputs`.
+ */
+export const initBytes = ({ outputs }: Metafile, entry: string): number => {
+  const read = new Set<string>();
+  const visit = (output: string) => {
+    if (read.has(output) || !outputs[output]) return;
+    read.add(output);
+    for (const imported of outputs[output].imports) {
+      if (imported.kind === "import-statement") visit(imported.path);
+    }
+  };
+  visit(entry);
+  if (read.size === 0) throw new Error(`no output ${entry}`);
+  return [...read].reduce((sum, output) => sum + (outputs[output]?.bytes ?? 0), 0);
+};
 
 /**
  * What a deployed handler finds in its environment at import time (Lambda's variables and SST's links), for running

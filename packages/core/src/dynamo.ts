@@ -1,9 +1,12 @@
 import { Agent as HttpAgent } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
+import { createRequire } from "node:module";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { Resource } from "sst/resource";
+import { deferToFirstUse } from "./first-use";
+import { lazy } from "./lazy";
 
 // One client per process, reused across invocations. Keep-alive sockets skip a TLS handshake per call, and the
 // timeouts turn an unreachable DynamoDB into a quick `unavailable` instead of a hung request.
@@ -20,9 +23,27 @@ export const client = new DynamoDBClient({
   }),
 });
 
-export const documentClient = DynamoDBDocumentClient.from(client, {
-  marshallOptions: { removeUndefinedValues: true },
+type DocumentLib = typeof import("@aws-sdk/lib-dynamodb");
+
+// The document client and its commands (with the DynamoDB commands they wrap) are not needed to start: like
+// ElectroDB they load before the first invocation that reaches storage (a chunk of their own in a deployed bundle).
+let documentLib: DocumentLib | undefined;
+deferToFirstUse(async () => {
+  documentLib ??= await import("@aws-sdk/lib-dynamodb");
 });
+
+/** `@aws-sdk/lib-dynamodb`, loaded by the edges' `beforeFirstUse()` (unbundled, on first use if not yet). */
+export const documentLibrary = (): DocumentLib => {
+  documentLib ??= createRequire(import.meta.url)("@aws-sdk/lib-dynamodb") as DocumentLib;
+  return documentLib;
+};
+
+/** The document client over `client`, built on first use. */
+export const documentClient: DynamoDBDocumentClient = lazy(() =>
+  documentLibrary().DynamoDBDocumentClient.from(client, {
+    marshallOptions: { removeUndefinedValues: true },
+  }),
+);
 
 /** The table name, read once through SST's `Resource` (linked on AWS, `SST_RESOURCE_Table` locally). */
 export const tableName = (): string => Resource.Table.name;

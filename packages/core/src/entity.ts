@@ -1,47 +1,24 @@
 import { createRequire } from "node:module";
 import { documentClient, tableName } from "./dynamo";
-import { TableDefinition } from "./table";
+import { deferToFirstUse } from "./first-use";
+import { lazy } from "./lazy";
+import { TableDefinition } from "./table-definition";
 
 type ElectroDB = typeof import("electrodb");
 
 // ElectroDB is ~200 KB of CommonJS plus jsonschema, and each entity validates its model with jsonschema when it is
-// built: together about half of a storage handler's cold init. Both wait for the first use of an entity, so a
-// handler loads ElectroDB only when an invocation reaches storage, and builds only the entities it touches. A free
-// `require` call is one esbuild bundles and evaluates where it is called (SST's banner defines `require` in the
-// bundle); unbundled (tests, the local stack) the module is required through `createRequire`.
+// built: together about half of a storage handler's cold init. None of it waits in the handler's bundle: the dynamic
+// `import()` makes ElectroDB a chunk of its own (SST's `splitting`), read when the first invocation reaches the
+// edge's `beforeFirstUse()`, and each entity is built on its first use, so a handler builds only what it touches.
+// Unbundled (tests, scripts) an entity used before that load requires the package directly.
 let electrodb: ElectroDB | undefined;
+deferToFirstUse(async () => {
+  const module = (await import("electrodb")) as ElectroDB & { default?: ElectroDB };
+  electrodb ??= module.default ?? module;
+});
 const loadElectroDB = (): ElectroDB => {
-  electrodb ??=
-    typeof require === "function" ? require("electrodb") : createRequire(import.meta.url)("electrodb");
-  return electrodb as ElectroDB;
-};
-
-/**
- * An object built by `build` on its first use (any property read), then forwarded to. Methods are bound to the
- * built object, so ElectroDB's chains see their own `this`.
- */
-export const lazy = <T extends object>(build: () => T): T => {
-  let value: T | undefined;
-  const target = (): T => {
-    value ??= build();
-    return value;
-  };
-  return new Proxy({} as T, {
-    get: (_, key) => {
-      const object = target();
-      const property: unknown = Reflect.get(object, key, object);
-      return typeof property === "function" ? property.bind(object) : property;
-    },
-    set: (_, key, property) => Reflect.set(target(), key, property),
-    has: (_, key) => Reflect.has(target(), key),
-    ownKeys: () => Reflect.ownKeys(target()),
-    getOwnPropertyDescriptor: (_, key) => {
-      const descriptor = Reflect.getOwnPropertyDescriptor(target(), key);
-      // A proxy may only report a property as non-configurable if its own target has it so.
-      return descriptor && { ...descriptor, configurable: true };
-    },
-    getPrototypeOf: () => Reflect.getPrototypeOf(target()),
-  });
+  electrodb ??= createRequire(import.meta.url)("electrodb") as ElectroDB;
+  return electrodb;
 };
 
 // A constructor whose instances are built lazily: `new Entity(model, config)` returns at once, and the ElectroDB

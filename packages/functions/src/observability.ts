@@ -1,21 +1,35 @@
 import { createRequire } from "node:module";
 import type { Metrics, MetricUnit as PowertoolsMetricUnit } from "@aws-lambda-powertools/metrics";
+import { deferToFirstUse } from "@chat/core/first-use";
 import type { pino as PinoFactory, Logger as PinoLogger } from "pino";
 import { config } from "./runtime-config";
 
 export type Logger = PinoLogger;
 
-// pino (~9 ms) and Powertools Metrics (~3 ms) are a good part of a handler's cold init: both are loaded and made on
-// their first use, and a handler that records no metric never loads Powertools. A free `require` call is one
-// esbuild bundles and evaluates where it is called (SST's banner defines `require` in the bundle); unbundled
-// (tests, the local stack) the package is required through `createRequire`.
-// Each `require` names its package literally: esbuild bundles only a require of a string literal.
-const loadPino = (): typeof PinoFactory =>
-  typeof require === "function" ? require("pino") : createRequire(import.meta.url)("pino");
-const loadPowertools = (): typeof import("@aws-lambda-powertools/metrics") =>
-  typeof require === "function"
-    ? require("@aws-lambda-powertools/metrics")
-    : createRequire(import.meta.url)("@aws-lambda-powertools/metrics");
+// pino and Powertools Metrics are ~90 KB that a handler would parse at cold init: they load before the first
+// invocation instead (the edges await `beforeFirstUse()`; in a deployed bundle the dynamic `import()`s are chunks of
+// their own), and the logger and the metrics are made on first use. Unbundled (tests, scripts) a use before that
+// load requires the package directly.
+type PinoLibrary = typeof PinoFactory;
+type PowertoolsLibrary = typeof import("@aws-lambda-powertools/metrics");
+let pinoLibrary: PinoLibrary | undefined;
+let powertoolsLibrary: PowertoolsLibrary | undefined;
+deferToFirstUse(async () => {
+  const [pinoModule, powertools] = await Promise.all([
+    import("pino") as Promise<{ pino?: PinoLibrary; default?: PinoLibrary }>,
+    import("@aws-lambda-powertools/metrics"),
+  ]);
+  pinoLibrary ??= pinoModule.pino ?? pinoModule.default;
+  powertoolsLibrary ??= powertools;
+});
+const loadPino = (): PinoLibrary => {
+  pinoLibrary ??= createRequire(import.meta.url)("pino") as PinoLibrary;
+  return pinoLibrary;
+};
+const loadPowertools = (): PowertoolsLibrary => {
+  powertoolsLibrary ??= createRequire(import.meta.url)("@aws-lambda-powertools/metrics") as PowertoolsLibrary;
+  return powertoolsLibrary;
+};
 
 /** An object made by `make` when first used, then forwarded to (its methods bound to it). */
 const onFirstUse = <T extends object>(make: () => T): T =>

@@ -1,7 +1,6 @@
-import { BatchGetCommand } from "@aws-sdk/lib-dynamodb";
 import { DEFAULT_ROOM_ID, type Role, type Room as RoomShape } from "@chat/types";
 import { BanEntity, type BanItem } from "../ban/ban-entity";
-import { documentClient, tableName } from "../dynamo";
+import { documentClient, documentLibrary, tableName } from "../dynamo";
 import { conditionally, storage } from "../error";
 import { MemberEntity, type MemberItem } from "../member/member-entity";
 import type { Caller, Membership } from "./policy";
@@ -101,7 +100,7 @@ export const load = (roomId: string, userIds: readonly string[]): Promise<Loaded
     let pending: Record<string, unknown>[] = keys;
     for (let attempt = 1; pending.length > 0; attempt++) {
       const { Responses, UnprocessedKeys } = await documentClient.send(
-        new BatchGetCommand({ RequestItems: { [table]: { Keys: pending } } }),
+        new (documentLibrary().BatchGetCommand)({ RequestItems: { [table]: { Keys: pending } } }),
       );
       items.push(...(Responses?.[table] ?? []));
       pending = (UnprocessedKeys?.[table]?.Keys ?? []) as Record<string, unknown>[];

@@ -1,4 +1,5 @@
 import { AppError } from "@chat/core/error";
+import { beforeFirstUse } from "@chat/core/first-use";
 import { type ErrorCode, Limits } from "@chat/types";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import type * as v from "valibot";
@@ -102,6 +103,8 @@ export const http =
   async (event: HttpEvent): Promise<HttpResult> => {
     const started = performance.now();
     const requestId = event.requestContext.requestId;
+    // Loads what the handler deferred from its cold start (the logger among it): a failure here is a broken bundle.
+    await beforeFirstUse();
     const log = logger.child({ requestId, route: event.routeKey, roomId: event.pathParameters?.roomId });
     let reply: { status: number; body: unknown; retryAfter?: number | undefined };
     try {

@@ -1,4 +1,5 @@
 import { GoneException } from "@aws-sdk/client-apigatewaymanagementapi";
+import { beforeFirstUse } from "@chat/core/first-use";
 import type { ErrorResponse } from "@chat/types";
 import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from "aws-lambda";
 import { encodeFrame, postToConnection } from "../management-api";
@@ -24,6 +25,8 @@ export const socket =
   (route: (request: SocketRequest) => Promise<SocketReply>) =>
   async (event: SocketEvent): Promise<APIGatewayProxyResultV2> => {
     const { connectionId, routeKey, requestId } = event.requestContext;
+    // Loads what the handler deferred from its cold start (the logger among it): a failure here is a broken bundle.
+    await beforeFirstUse();
     const log = logger.child({ requestId, connectionId, route: routeKey });
     let reply: SocketReply;
     try {

@@ -1,3 +1,4 @@
+import { beforeFirstUse } from "@chat/core/first-use";
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
 import { flushMetrics, type Logger, logger } from "../observability";
 
@@ -12,6 +13,8 @@ export type RecordOutcome = "done" | "retry";
 export const streamRecords =
   (handle: (record: DynamoDBRecord, log: Logger) => Promise<RecordOutcome>) =>
   async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
+    // Loads what the handler deferred from its cold start (the logger among it): a failure here is a broken bundle.
+    await beforeFirstUse();
     try {
       for (const record of event.Records) {
         const sequenceNumber = record.dynamodb?.SequenceNumber ?? "";

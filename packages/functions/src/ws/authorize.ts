@@ -1,3 +1,4 @@
+import { beforeFirstUse } from "@chat/core/first-use";
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from "aws-lambda";
 import { displayName, isAdmin } from "../edge/identity";
 import { logger } from "../observability";
@@ -19,6 +20,7 @@ let verify: ReturnType<typeof createTokenVerifier> | undefined;
 export const handler = async (
   event: APIGatewayRequestAuthorizerEvent,
 ): Promise<APIGatewayAuthorizerResult> => {
+  await beforeFirstUse(); // the logger
   const { auth } = config.settings;
   if (auth.mode === "none") return allow(event.methodArn, "anonymous", {});
   const token = event.queryStringParameters?.token;
