@@ -1,3 +1,6 @@
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { ErrorResponse, SendMessageResponse } from "@chat/types";
 import type { APIGatewayRequestAuthorizerEvent } from "aws-lambda";
 import * as v from "valibot";
@@ -7,6 +10,7 @@ import { type LocalStack, startLocalStack } from "./stack";
 
 // Identity end to end on a stage that requires tokens: the token names the caller, its `name` claim their display
 // name, and the stage's admins list (or the `chat_admin` claim) makes an admin.
+const run$ = promisify(execFile);
 let stack: LocalStack;
 // The handlers' modules read the stage's settings: imported once the stack has set them.
 let identity: typeof import("@chat/functions/edge/identity");
@@ -170,5 +174,17 @@ describe("stage admins", () => {
       name: null,
       admin: false,
     });
+  });
+
+  it("are minted by `pnpm mint-token` with a name and the admin claim", async () => {
+    const script = fileURLToPath(new URL("./mint-token.ts", import.meta.url));
+    const { stdout } = await run$(
+      process.execPath,
+      ["--import", "tsx", script, "ann", "--name", "Ann Lee", "--admin", "--expires-in", "10m"],
+      { env: { ...process.env, CHAT_WS_PORT: new URL(stack.wsUrl).port } },
+    );
+
+    const minted = await authorize(authorizerEvent(stdout.trim()));
+    expect(minted.context).toEqual({ userId: "ann", name: "Ann Lee", admin: true });
   });
 });

@@ -217,12 +217,21 @@ const existingDirect = async (roomId: string, caller: Caller): Promise<RoomShape
  * 2 WCU); `general`'s row is written on first use (2 WCU, once per process).
  * A member posting to their room costs the access read alone (one BatchGetItem, 1.5 RCU) and no write.
  * Throws `forbidden` when banned, muted, not a member of a private room or not one of a direct room's two users.
+ * `alongside` (the sender's rate limit) runs at the same time as the access read, saving a round trip; nothing is
+ * decided or written unless it resolves.
  */
-export const preparePost = (roomId: string, caller: Caller): Promise<Access> =>
-  storage(() => prepare(roomId, caller, 1));
+export const preparePost = (
+  roomId: string,
+  caller: Caller,
+  { alongside }: { alongside?: Promise<unknown> } = {},
+): Promise<Access> =>
+  storage(async () => {
+    const [access] = await Promise.all([accessFor(roomId, caller), alongside]);
+    return prepare(roomId, caller, 1, access);
+  });
 
-const prepare = async (roomId: string, caller: Caller, attempt: number): Promise<Access> => {
-  const access = await accessFor(roomId, caller);
+const prepare = async (roomId: string, caller: Caller, attempt: number, read?: Access): Promise<Access> => {
+  const access = read ?? (await accessFor(roomId, caller));
   authorize("post", { ...access, caller });
   if (access.membership) return access;
   const joinedAt = now();
