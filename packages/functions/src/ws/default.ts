@@ -106,13 +106,14 @@ const typing = async (request: FrameRequest, session: Connection.Session, roomId
   if (!(await Connection.isSubscribed(connectionId, roomId))) {
     throw new AppError("forbidden", `Subscribe to ${roomId} before sending typing notices`);
   }
-  // Only those who may post there: a muted or banned user's typing is not news.
-  await Room.check("post", roomId, callerOf(request, session));
   const allowed = await RateLimit.throttle({
     scope: "typing",
     subject: userId,
     intervalMs: TYPING_INTERVAL_MS,
   });
-  if (allowed)
-    await fanOut(roomId, { type: "typing", roomId, userId, username }, request.log, { except: connectionId });
+  if (!allowed) return;
+  // Only those who may post there: a muted or banned user's typing is not news. Read after the throttle, so a
+  // typist costs this read at most once per interval.
+  await Room.check("post", roomId, callerOf(request, session));
+  await fanOut(roomId, { type: "typing", roomId, userId, username }, request.log, { except: connectionId });
 };
