@@ -138,7 +138,7 @@ const nameClaim = (claim: unknown): string | undefined => {
  */
 export class ChatClient implements RestApi {
   /** How sockets prove who they are: with a `token` only. */
-  readonly socketAuth: SocketAuth | undefined;
+  readonly socketAuth: SocketAuth;
   readonly #given: { userId?: string | undefined; username?: string | undefined };
   /** The newest token's claims. */
   #claims: ReturnType<typeof claimsOf> = {};
@@ -160,14 +160,11 @@ export class ChatClient implements RestApi {
       "Invalid identity",
     );
     this.#options = options;
-    this.socketAuth =
-      token === undefined
-        ? undefined
-        : {
-            given: this.#given,
-            token: () => this.#bearer(true) as Promise<string>,
-            refusal: (roomId) => this.#refusal(roomId),
-          };
+    this.socketAuth = {
+      given: this.#given,
+      token: token === undefined ? undefined : () => this.#bearer(true) as Promise<string>,
+      refusal: (roomId) => this.#refusal(roomId),
+    };
     this.#retry = { ...defaultRetry, ...options.retry };
     // Bound: a bare `fetch` stored on an object and called as a method throws "Illegal invocation" in browsers.
     this.#fetch = options.fetch ?? globalThis.fetch.bind(globalThis);

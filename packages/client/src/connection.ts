@@ -123,10 +123,17 @@ export class RealtimeConnection {
         },
         reconnecting: () => this.#setStatus("reconnecting"),
         error: (error) => this.#events.emit("error", error),
-        refused: (error) => {
+        refused: (error, roomId) => {
+          // Not allowed in the room the handshake named (banned, removed), while others are followed: that room
+          // is dropped and the socket goes on with the rest.
+          if (error instanceof ChatApiError && error.status === 403 && this.#rooms.size > 1) {
+            const refusal = new ChatApiError(403, error.error, error.requestId, roomId);
+            if (this.#dropRefused(roomId, refusal)) return false;
+          }
           // Told once, then closed: reconnecting could only be refused again.
           this.#events.emit("error", error);
           this.close();
+          return true;
         },
       },
     );
@@ -384,7 +391,7 @@ export class RealtimeConnection {
         return;
       }
       case "error": {
-        const error = new ChatApiError(ErrorStatus[frame.error.code], frame.error);
+        const error = new ChatApiError(ErrorStatus[frame.error.code], frame.error, undefined, frame.roomId);
         const answered = frame.clientMessageId
           ? this.#outbox.refused(frame.clientMessageId, error)
           : frame.roomId !== undefined && this.#subscribeRefused(frame.roomId, error);
@@ -428,6 +435,21 @@ export class RealtimeConnection {
   #subscribeRefused(id: string, error: ChatApiError): boolean {
     if (this.#server.get(id) !== "subscribing" || error.status === 429 || error.status >= 500) return false;
     this.#server.delete(id);
+    return this.#forget(id, error);
+  }
+
+  /**
+   * A handshake refused for the room it named: the room is no longer followed, its `join`s reject and the error is
+   * told (with the room). False when the room was not followed.
+   */
+  #dropRefused(id: string, error: ChatApiError): boolean {
+    if (!this.#rooms.has(id)) return false;
+    if (!this.#forget(id, error)) this.#events.emit("error", error);
+    return true;
+  }
+
+  /** Stops following a refused room: true when some `join` was waiting (and was told the error). */
+  #forget(id: string, error: ChatApiError): boolean {
     const room = this.#rooms.get(id);
     if (!room) return false;
     this.#rooms.delete(id);

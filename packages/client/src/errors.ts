@@ -18,12 +18,15 @@ export class ChatApiError extends ChatError {
   readonly error: ErrorResponse;
   /** The `x-request-id` of the response, to find its log line. */
   readonly requestId: string | undefined;
+  /** The room it concerns, when known: an error frame's `roomId`, or the room a refused handshake named. */
+  readonly roomId: string | undefined;
 
-  constructor(status: number, error: ErrorResponse, requestId?: string) {
+  constructor(status: number, error: ErrorResponse, requestId?: string, roomId?: string) {
     super(`${error.code}: ${error.message}`);
     this.status = status;
     this.error = error;
     this.requestId = requestId;
+    this.roomId = roomId;
   }
 
   /** The error code of the contract, e.g. `validation_failed`. */

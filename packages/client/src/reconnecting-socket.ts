@@ -20,7 +20,7 @@ export interface SocketOptions {
   /** Named in the handshake's query when known (required on a stage without tokens). */
   userId: string | undefined;
   username: string | undefined;
-  /** With a token: each handshake carries a fresh one, and a refused handshake is looked into rather than retried. */
+  /** Each handshake carries a fresh token if there is one; a refused handshake is looked into before a retry. */
   auth?: SocketAuth | undefined;
   pingIntervalMs: number;
   pongTimeoutMs: number;
@@ -41,8 +41,12 @@ export interface SocketOwner {
   /** A new socket will be opened: after a backoff, or at once when renewing. */
   reconnecting(): void;
   error(error: ChatError): void;
-  /** The API refused this user (token refused, or not allowed): the socket has stopped for good. */
-  refused(error: ChatError): void;
+  /**
+   * The API refused this user (token refused, or not allowed in `roomId`, the room the handshake named): true when
+   * the owner stops for good, false when it goes on (it stopped following that room; the next handshake names
+   * another).
+   */
+  refused(error: ChatError, roomId: string): boolean;
 }
 
 // A connection that lived this long resets the backoff: one that opens and drops at once keeps backing off.
@@ -143,14 +147,14 @@ export class ReconnectingSocket {
     // Nothing to follow: `ensureOpen` opens the connection again.
     if (first === undefined) return;
     const generation = ++this.#generation;
-    const { auth } = this.#options;
-    if (!auth) {
+    const token = this.#options.auth?.token;
+    if (!token) {
       this.#openSocket(first, generation, undefined);
       return;
     }
     // Until the token comes, a handshake is under way: nothing else may open a socket.
     this.#connectScheduled = true;
-    auth.token().then(
+    token().then(
       (token) => {
         if (generation !== this.#generation || this.#closed) return;
         this.#connectScheduled = false;
@@ -200,7 +204,7 @@ export class ReconnectingSocket {
 
   /**
    * After a handshake that never opened: a token the API refuses (401 even after a fresh one) or a user it does not
-   * allow (403) stops the socket for good, rather than reconnecting forever; anything else reconnects as usual.
+   * allow (403: banned from the room, with or without a token) stops the socket for good, rather than reconnecting forever; anything else reconnects as usual.
    */
   #lookIntoRefusal(auth: SocketAuth, roomId: string): void {
     const generation = this.#generation;
@@ -213,8 +217,8 @@ export class ReconnectingSocket {
         this.#reconnectLater();
         return;
       }
-      this.#closed = true;
-      this.#owner.refused(refusal);
+      if (this.#owner.refused(refusal, roomId)) this.#closed = true;
+      else this.#reconnectLater();
     };
     auth.refusal(roomId).then(settle, () => settle(undefined));
   }

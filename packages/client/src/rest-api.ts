@@ -25,23 +25,24 @@ export interface RestApi {
   readonly userId: string | undefined;
   /** The display name: the token's `name` (or `preferred_username`) claim, else the one given. */
   readonly username: string | undefined;
-  /** How a socket proves who it is on a stage that requires tokens; absent without a token. */
+  /** How a socket says who it is (with a token, or the given identity) and learns why a handshake was refused. */
   readonly socketAuth?: SocketAuth | undefined;
   send(roomId: string, input: SendInput): Promise<ChatMessage>;
   history(roomId: string, query: HistoryQuery): Promise<GetMessagesResponse>;
   members(roomId: string): Promise<PresentUser[]>;
 }
 
-/** What a socket needs from its client on a stage that requires tokens. */
+/** What a socket needs from its client: who it is, and why a handshake was refused. */
 export interface SocketAuth {
-  /** The user id and name the options gave, if any: a handshake names only these (the token names the rest). */
+  /** The user id and name the options gave, if any: a handshake names only these (a token names the rest). */
   readonly given: { userId?: string | undefined; username?: string | undefined };
-  /** A fresh token for the next handshake (every (re)connect asks the provider anew). */
-  token(): Promise<string>;
+  /** With a token: a fresh one for the next handshake (every (re)connect asks the provider anew). */
+  token?: (() => Promise<string>) | undefined;
   /**
-   * Why a handshake failed without opening (a browser cannot read its status), asked over REST with the same
-   * token (refreshed once on a 401): the `ChatApiError` when the token is refused (401) or the user is not allowed
-   * (403), so the socket stops; undefined when the handshake may succeed again.
+   * Why a handshake failed without opening (a browser cannot read its status), asked over REST as the same user
+   * (with the token, refreshed once on a 401; without one, the `x-user-id` header): the `ChatApiError` when the
+   * token is refused (401) or the user is not allowed (403, e.g. banned from the room), so the socket stops;
+   * undefined when the handshake may succeed again.
    */
   refusal(roomId: string): Promise<ChatError | undefined>;
 }

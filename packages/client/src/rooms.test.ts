@@ -269,6 +269,38 @@ describe("ChatClient: rooms people belong to (real local stack)", () => {
     expect(connection.rooms).toEqual(["general"]);
   });
 
+  it("ends a banned user's connection without a token as closed + forbidden, instead of reconnecting forever", async () => {
+    const [owner, bob] = [clientFor(stack.current, "owner"), clientFor(stack.current, "bob")];
+    const roomId = uniqueRoom("banned-handshake");
+    await owner.createRoom({ roomId });
+    await owner.ban(roomId, "bob");
+
+    // The handshake naming the room is refused (403); a browser's socket cannot read why, so the client asks over
+    // REST as bob (x-user-id) and stops.
+    const connection = bob.connect({ rooms: [roomId], backlog: 0, reconnectBaseDelayMs: 10 });
+    const seen = watch(connection);
+    await waitFor("closed", () => connection.status === "closed");
+
+    expect(seen.errors).toHaveLength(1);
+    expect(seen.errors[0]).toBeInstanceOf(ChatApiError);
+    expect(seen.errors[0]).toMatchObject({ status: 403, error: { code: "forbidden" } });
+  });
+
+  it("drops only the room a refused handshake named, telling which, and goes on live with the others", async () => {
+    const [owner, bob] = [clientFor(stack.current, "owner"), clientFor(stack.current, "bob")];
+    const [banned, open] = [uniqueRoom("banned-first"), uniqueRoom("open")];
+    await owner.createRoom({ roomId: banned });
+    await owner.ban(banned, "bob");
+
+    const connection = bob.connect({ rooms: [banned, open], backlog: 0, reconnectBaseDelayMs: 10 });
+    const seen = watch(connection);
+    await waitFor("live", () => seen.live);
+
+    expect(connection.rooms).toEqual([open]);
+    expect(seen.errors).toHaveLength(1);
+    expect(seen.errors[0]).toMatchObject({ status: 403, roomId: banned, error: { code: "forbidden" } });
+  });
+
   it("tells a banned user's connection it was unsubscribed (banned) and delivers nothing of the room after", async () => {
     const [owner, bob] = [clientFor(stack.current, "owner"), clientFor(stack.current, "bob")];
     const roomId = uniqueRoom("public");
