@@ -41,7 +41,7 @@ describe("the WebSocket port's extra routes", () => {
 });
 
 describe("the authorizer's context", () => {
-  it("reaches every later route of the connection, as on API Gateway, not only $connect", async () => {
+  it("reaches every later route of the connection ($disconnect too), as on API Gateway", async () => {
     const seen: { route: string; authorizer: unknown }[] = [];
     const record = (route: string) => async (event: { requestContext: object }) => {
       seen.push({ route, authorizer: (event.requestContext as { authorizer?: unknown }).authorizer });
@@ -74,12 +74,18 @@ describe("the authorizer's context", () => {
       check();
     });
     socket.terminate();
+    await new Promise<void>((resolve) => {
+      const check = () =>
+        seen.some(({ route }) => route === "$disconnect") ? resolve() : setTimeout(check, 10);
+      check();
+    });
     await new Promise((resolve) => withAuth.close(resolve));
 
     const context = { principalId: "ann", userId: "ann", name: "Ann", admin: true };
-    expect(seen.slice(0, 2)).toEqual([
+    expect(seen).toEqual([
       { route: "$connect", authorizer: context },
       { route: "$default", authorizer: context },
+      { route: "$disconnect", authorizer: context },
     ]);
   });
 });

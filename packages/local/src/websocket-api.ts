@@ -58,8 +58,11 @@ export const attachWebSocketApi = (
     }
   };
 
-  const disconnect = (connectionId: string) => {
-    const disconnected = invoke("$disconnect", routeEvent("$disconnect", "DISCONNECT", connectionId));
+  // As on API Gateway, `$disconnect` carries what the `$connect` authorizer returned.
+  const disconnect = (connectionId: string, authorizer: Record<string, unknown> | undefined) => {
+    const event = routeEvent("$disconnect", "DISCONNECT", connectionId);
+    if (authorizer) Object.assign(event.requestContext, { authorizer });
+    const disconnected = invoke("$disconnect", event);
     disconnects.add(disconnected);
     void disconnected.finally(() => disconnects.delete(disconnected));
   };
@@ -69,13 +72,13 @@ export const attachWebSocketApi = (
     // Once `$connect` has said yes the connection is registered: if the handshake then fails (the client went away
     // meanwhile, or the upgrade itself is refused) it still gets its `$disconnect`, or its row would outlive it.
     const handshake: { phase: "connecting" | "registered" | "open" | "gone" } = { phase: "connecting" };
+    let context: Record<string, unknown> | undefined;
     const abandon = () => {
-      if (handshake.phase === "registered") disconnect(connectionId);
+      if (handshake.phase === "registered") disconnect(connectionId, context);
       if (handshake.phase !== "open") handshake.phase = "gone";
     };
     tcp.once("close", abandon);
     const event = connectEvent(req, connectionId);
-    let context: Record<string, unknown> | undefined;
     if (authorizer) {
       const verdict = await authorize(authorizer, event);
       if (verdict.status !== 200) return refuseUpgrade(tcp, verdict.status, JSON.stringify(verdict.body));
@@ -86,7 +89,7 @@ export const attachWebSocketApi = (
     if (statusCode < 200 || statusCode > 299) return refuseUpgrade(tcp, statusCode, body);
     if (handshake.phase === "gone" || tcp.destroyed) {
       handshake.phase = "gone";
-      return disconnect(connectionId);
+      return disconnect(connectionId, context);
     }
     handshake.phase = "registered";
     wss.handleUpgrade(req, tcp, head, (socket) => {
@@ -110,7 +113,7 @@ export const attachWebSocketApi = (
       });
       socket.on("close", () => {
         connections.delete(connectionId);
-        disconnect(connectionId);
+        disconnect(connectionId, context);
       });
     });
   };
