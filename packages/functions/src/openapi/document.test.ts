@@ -255,6 +255,29 @@ describe("the OpenAPI document", () => {
     });
   });
 
+  it("writes the handshake and every frame of both directions into info.description, where viewers show them", () => {
+    const { description } = committed.info;
+    const section = (heading: string) => description.split(`### ${heading}`)[1]?.split("\n### ")[0] ?? "";
+    const typesOf = (
+      union: v.VariantSchema<
+        "type",
+        v.ObjectSchema<{ type: v.LiteralSchema<string, undefined> }, undefined>[],
+        undefined
+      >,
+    ) => union.options.map((frame) => frame.entries.type.literal);
+
+    expect(description).toContain("## WebSocket API");
+    expect(section("Handshake")).toContain('| `roomId` | RoomId | optional, default "general" |');
+    for (const type of typesOf(Types.ClientFrame as never)) {
+      expect(section("Frames from the client")).toContain(`#### ${type}\n`);
+    }
+    for (const type of typesOf(Types.ServerFrame as never)) {
+      expect(section("Frames from the server")).toContain(`#### ${type}\n`);
+    }
+    expect(section("Frames from the client")).toContain("| `text` | MessageText | required |");
+    expect(section("Frames from the server")).toContain('| `event` | "join" \\| "leave" | required |');
+  });
+
   it("carries the limits of the contract on the fields JSON Schema cannot derive", () => {
     const { MessageText, Username, RoomId } = committed.components.schemas;
 

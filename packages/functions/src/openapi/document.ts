@@ -6,6 +6,7 @@ import repository from "../../../../package.json" with { type: "json" };
 import pkg from "../../package.json" with { type: "json" };
 import type { Operation } from "../edge/http";
 import { httpRoutes, publicHttpRoutes } from "../routes";
+import { websocketMarkdown } from "./websocket-markdown";
 
 /**
  * The OpenAPI 3.1 document of the HTTP API, with the WebSocket handshake and frames under `x-websocket`, generated
@@ -334,6 +335,15 @@ export const declaredOperations = async () => {
   );
 };
 
+const websocketDescription =
+  "Connect with the query below (plus `token` when the stage requires tokens); a bad query refuses the " +
+  "handshake with 400 and an ErrorResponse body, a bad token with 401. The query's room is the first of up to " +
+  `${Limits.roomsPerConnection} subscriptions (subscribe / unsubscribe frames). ` +
+  "Frames are JSON text. Every message stored in the room is pushed as a MessageFrame, in id order, at least " +
+  "once: dedup by `message.id`. API Gateway closes connections idle for 10 minutes and every connection " +
+  "after 2 hours: ping, reconnect, then catch up with GET /rooms/{roomId}/messages?after=<last id seen>. " +
+  `Frames over ${Limits.maxBodyBytes} bytes get a payload_too_large error frame; the connection stays open.`;
+
 /** Builds the document. */
 export const openApiDocument = async () => {
   const paths: Record<string, Record<string, object>> = {};
@@ -341,6 +351,7 @@ export const openApiDocument = async () => {
     const [method = "", path = ""] = routeKey.split(" ");
     paths[path] = { ...paths[path], [method.toLowerCase()]: operationOf(routeKey, operation) };
   }
+  const components = componentSchemas();
   const tags = [...new Set(Object.keys(paths).map(tagOf))];
   return {
     openapi: "3.1.0",
@@ -348,10 +359,12 @@ export const openApiDocument = async () => {
       title: "Chat API",
       version: pkg.version,
       summary: "Post and read messages in rooms over HTTP; get each new message pushed over a WebSocket.",
-      description:
+      description: [
         "Every body is JSON and every error an `ErrorResponse`. Locally the HTTP API is http://127.0.0.1:3000 and " +
-        "the WebSocket API ws://127.0.0.1:3001; on AWS, the stage's API Gateway URLs. The WebSocket API is " +
-        "described under `x-websocket` with the same schemas.",
+          "the WebSocket API ws://127.0.0.1:3001; on AWS, the stage's API Gateway URLs. The WebSocket API is " +
+          "described below, and under `x-websocket` with the same schemas.",
+        websocketMarkdown(websocketDescription, components),
+      ].join("\n\n"),
       license: { name: repository.license, identifier: repository.license },
     },
     servers: [
@@ -367,16 +380,9 @@ export const openApiDocument = async () => {
     ],
     tags: tags.map((name) => ({ name, description: tagDescriptions[name] ?? name })),
     paths,
-    components: { schemas: componentSchemas(), securitySchemes },
+    components: { schemas: components, securitySchemes },
     "x-websocket": {
-      description:
-        "Connect with the query below (plus `token` when the stage requires tokens); a bad query refuses the " +
-        "handshake with 400 and an ErrorResponse body, a bad token with 401. The query's room is the first of up to " +
-        `${Limits.roomsPerConnection} subscriptions (subscribe / unsubscribe frames). ` +
-        "Frames are JSON text. Every message stored in the room is pushed as a MessageFrame, in id order, at least " +
-        "once: dedup by `message.id`. API Gateway closes connections idle for 10 minutes and every connection " +
-        "after 2 hours: ping, reconnect, then catch up with GET /rooms/{roomId}/messages?after=<last id seen>. " +
-        `Frames over ${Limits.maxBodyBytes} bytes get a payload_too_large error frame; the connection stays open.`,
+      description: websocketDescription,
       query: ref("ConnectQuery"),
       clientFrames: ref("ClientFrame"),
       serverFrames: ref("ServerFrame"),
