@@ -59,6 +59,7 @@ console.log(`
   Chat backend is running (${Math.round(performance.now() - started)} ms)
 
   Web page       ${web.url}
+  API reference  ${web.referenceUrl}
   HTTP API       ${stack.httpUrl}
   WebSocket API  ${stack.wsUrl}/?roomId=general&userId=u1&username=alice
   DynamoDB       ${stack.dynamoEndpoint} (${process.env.CHAT_DATA_DIR ? `data in ${process.env.CHAT_DATA_DIR}` : "in memory"})

@@ -341,7 +341,7 @@ const websocketDescription =
   `${Limits.roomsPerConnection} subscriptions (subscribe / unsubscribe frames). ` +
   "Frames are JSON text. Every message stored in the room is pushed as a MessageFrame, in id order, at least " +
   "once: dedup by `message.id`. API Gateway closes connections idle for 10 minutes and every connection " +
-  "after 2 hours: ping, reconnect, then catch up with GET /rooms/{roomId}/messages?after=<last id seen>. " +
+  "after 2 hours: ping, reconnect, then catch up with `GET /rooms/{roomId}/messages?after=<last id seen>`. " +
   `Frames over ${Limits.maxBodyBytes} bytes get a payload_too_large error frame; the connection stays open.`;
 
 /** Builds the document. */
@@ -368,10 +368,10 @@ export const openApiDocument = async () => {
       license: { name: repository.license, identifier: repository.license },
     },
     servers: [
-      { url: "http://127.0.0.1:3000", description: "The local stack (`pnpm dev`; its port: CHAT_HTTP_PORT)" },
+      { url: "http://127.0.0.1:3000", description: "The local stack (pnpm dev; its port: CHAT_HTTP_PORT)" },
       {
         url: "https://{apiId}.execute-api.{region}.amazonaws.com",
-        description: "A stage on AWS: its HTTP API URL is the SST output `api`",
+        description: "A stage on AWS: its HTTP API URL is the SST output api",
         variables: {
           apiId: { default: "abcdef1234", description: "The stage's API Gateway HTTP API id" },
           region: { default: "us-east-1", description: "The stage's AWS region" },
