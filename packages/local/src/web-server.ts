@@ -10,7 +10,7 @@ export interface WebServerOptions {
   httpUrl: string;
   /** The WebSocket API the page's `/ws` is proxied to. */
   wsUrl: string;
-  /** 0 picks a free port. Default 5173. */
+  /** 0 picks a free port; when this one is taken, the next free one is used. Default 5173. */
   port?: number;
   /**
    * On a stack that requires tokens: the development issuer, which the page's sign-in (`POST /auth/dev-token`)
@@ -51,7 +51,8 @@ export const startWebServer = async ({
     server: {
       host: "127.0.0.1",
       port,
-      strictPort: port !== 0,
+      // A taken port is not an error: the next free one is used, as `vite` itself does.
+      strictPort: false,
       proxy: {
         "/api/": { target: httpUrl, rewrite: (path) => path.replace(/^\/api/, "") },
         // WebSocket upgrades only: Vite calls `bypass` without a response for an upgrade, and a plain HTTP request

@@ -76,7 +76,7 @@ describe("the API reference page", () => {
     for (const type of [...frameTypes(Types.ClientFrame), ...frameTypes(Types.ServerFrame)]) {
       expect(headings.map((heading) => heading.trim())).toContain(type);
     }
-    expect(await page.locator("body").innerText()).toContain("Frames from the server");
+    expect(await page.locator("body").textContent()).toContain("Frames from the server");
     await page.close();
   });
 
