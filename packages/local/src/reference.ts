@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -9,7 +9,8 @@ import { promisify } from "node:util";
 /**
  * The API reference page: the committed OpenAPI document (what `GET /openapi.json` serves) rendered by Redoc
  * through `redocly build-docs --inlineBundle`, so the page carries Redoc itself and loads nothing from a CDN.
- * Rendering takes a second or two, so each page is kept in a cache named after the hash of what it is built from.
+ * Rendering takes a second or two, so the page is kept in a cache named after the hash of what it is built from,
+ * whatever port the stack's HTTP API has (the local URL is put in when the page is served).
  */
 
 const documentFile = fileURLToPath(new URL("../../functions/src/openapi/openapi.json", import.meta.url));
@@ -24,11 +25,10 @@ export interface ReferencePage {
   contentSecurityPolicy: string;
 }
 
-/** The document as the local stack serves it: its first server is this stack's HTTP API. */
-const localDocument = async (httpUrl: string) => {
+/** The committed document and the local server it names (the stack's default HTTP API URL). */
+const committedDocument = async () => {
   const document = JSON.parse(await readFile(documentFile, "utf8")) as { servers?: { url: string }[] };
-  const [local, ...others] = document.servers ?? [];
-  return { ...document, servers: [{ ...local, url: httpUrl }, ...others] };
+  return { document, localUrl: document.servers?.[0]?.url };
 };
 
 const render = async (document: object, output: string) => {
@@ -72,18 +72,31 @@ const policyOf = (html: string) => {
   ].join("; ");
 };
 
-/** Renders the reference page for a stack whose HTTP API is at `httpUrl` (or reads it from the cache). */
+/** Keeps the newest page only: each change of the document renders a new one of a few MB. */
+const pruneCache = async (keep: string) => {
+  for (const name of await readdir(cacheDir)) {
+    if (name.endsWith(".html") && name !== keep) await rm(join(cacheDir, name), { force: true });
+  }
+};
+
+/**
+ * Renders the reference page (or reads it from the cache) for a stack whose HTTP API is at `httpUrl`: the page's
+ * local server, and the local URL wherever the document mentions it, are this stack's.
+ */
 export const referencePage = async (httpUrl: string): Promise<ReferencePage> => {
-  const document = await localDocument(httpUrl);
+  const { document, localUrl } = await committedDocument();
   const hash = createHash("sha256")
     .update(`${cliVersion}\0${JSON.stringify(document)}`)
     .digest("hex")
     .slice(0, 16);
-  const file = join(cacheDir, `${hash}.html`);
+  const name = `${hash}.html`;
+  const file = join(cacheDir, name);
   await mkdir(cacheDir, { recursive: true });
-  const html = await readFile(file, "utf8").catch(async () => {
+  const rendered = await readFile(file, "utf8").catch(async () => {
     await render(document, file);
+    await pruneCache(name).catch(() => undefined);
     return readFile(file, "utf8");
   });
+  const html = localUrl && localUrl !== httpUrl ? rendered.replaceAll(localUrl, httpUrl) : rendered;
   return { html, contentSecurityPolicy: policyOf(html) };
 };

@@ -64,7 +64,7 @@ describe("the API reference page", () => {
     await page.close();
   });
 
-  it("shows the WebSocket handshake and every client and server frame", async () => {
+  it("shows the WebSocket handshake, every client and server frame, and this stack's HTTP API", async () => {
     const { page } = await open();
     const frameTypes = (union: { options: { entries: { type: { literal: string } } }[] }) =>
       union.options.map((frame) => frame.entries.type.literal);
@@ -76,7 +76,10 @@ describe("the API reference page", () => {
     for (const type of [...frameTypes(Types.ClientFrame), ...frameTypes(Types.ServerFrame)]) {
       expect(headings.map((heading) => heading.trim())).toContain(type);
     }
-    expect(await page.locator("body").textContent()).toContain("Frames from the server");
+    const text = await page.locator("body").textContent();
+    expect(text).toContain("Frames from the server");
+    // The local server it names is this stack's HTTP API, whatever its port.
+    expect(text).toContain(dev.httpUrl);
     await page.close();
   });
 
