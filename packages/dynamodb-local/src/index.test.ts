@@ -191,13 +191,30 @@ describe("startDynamoDbLocal (failures)", () => {
     2 * START_TIMEOUT_MS,
   );
 
-  it("explains that Java is needed when java is not on PATH", async () => {
-    const path = process.env.PATH;
+  it("says what to install on each system when java is not on PATH", async () => {
+    const { PATH: path, JAVA_HOME: javaHome } = process.env;
     process.env.PATH = "/nonexistent";
+    delete process.env.JAVA_HOME;
     try {
-      await expect(startDynamoDbLocal()).rejects.toThrow(/java.*not found.*Java 17\+ is required/);
+      await expect(startDynamoDbLocal()).rejects.toThrow(
+        /no `java` on PATH[\s\S]*Java 17 or later[\s\S]*apt-get install openjdk-17-jre-headless[\s\S]*brew install openjdk@17[\s\S]*winget install Microsoft\.OpenJDK\.17/,
+      );
     } finally {
       process.env.PATH = path;
+      if (javaHome !== undefined) process.env.JAVA_HOME = javaHome;
+    }
+  });
+
+  it("runs the java of JAVA_HOME when it is set, and says so when it has none", async () => {
+    const javaHome = process.env.JAVA_HOME;
+    process.env.JAVA_HOME = "/nonexistent-java-home";
+    try {
+      await expect(startDynamoDbLocal()).rejects.toThrow(
+        /no `java` on JAVA_HOME \(\/nonexistent-java-home\)/,
+      );
+    } finally {
+      if (javaHome === undefined) delete process.env.JAVA_HOME;
+      else process.env.JAVA_HOME = javaHome;
     }
   });
 });

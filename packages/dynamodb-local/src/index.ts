@@ -120,6 +120,22 @@ function findFreePort(): Promise<number> {
   });
 }
 
+/** Where Java comes from: `$JAVA_HOME/bin` when JAVA_HOME is set, else PATH. */
+function javaTools(): { java: string; javac: string; where: string } {
+  const home = process.env.JAVA_HOME;
+  if (!home) return { java: "java", javac: "javac", where: "PATH" };
+  return { java: join(home, "bin", "java"), javac: join(home, "bin", "javac"), where: `JAVA_HOME (${home})` };
+}
+
+/** What to install, said where Java is missing or too old. */
+export const JAVA_INSTALL_HINT = [
+  "Install Java 17 or later, then start again:",
+  "  Debian/Ubuntu  sudo apt-get install openjdk-17-jre-headless",
+  "  macOS          brew install openjdk@17",
+  "  Windows        winget install Microsoft.OpenJDK.17",
+  "or set JAVA_HOME to a Java 17+ installation.",
+].join("\n");
+
 function serverClasspath(jarDir: string): string[] {
   return [join(jarDir, "DynamoDBLocal.jar"), join(jarDir, "DynamoDBLocal_lib", "*")];
 }
@@ -148,7 +164,15 @@ async function compiledLauncher(jarDir: string, cacheDir: string): Promise<Launc
     await mkdir(cacheDir, { recursive: true });
     staging = await mkdtemp(join(cacheDir, "staging-"));
     const classpath = serverClasspath(jarDir).join(delimiter);
-    const ok = await run("javac", ["--release", JAVA_RELEASE, "-cp", classpath, "-d", staging, LAUNCHER]);
+    const ok = await run(javaTools().javac, [
+      "--release",
+      JAVA_RELEASE,
+      "-cp",
+      classpath,
+      "-d",
+      staging,
+      LAUNCHER,
+    ]);
     if (!ok) return fallback;
     await rename(staging, classDir).catch(async (error: NodeJS.ErrnoException) => {
       // Another process got there first with the same class.
@@ -198,10 +222,13 @@ async function launch(
     "-sharedDb",
     "-disableTelemetry",
   ];
-  // Not detached: the server stays in our process group, so a terminal's Ctrl-C reaches it too.
-  const child = spawn("java", args, {
+  // In a process group of its own: a terminal's Ctrl-C reaches only us, and we stop the server last, once the
+  // WebSocket connections' $disconnect handlers have run against it. It still never outlives us: it exits when its
+  // stdin closes (we died, even by SIGKILL), and on our "exit" it is killed. (Windows has no process groups here.)
+  const child = spawn(javaTools().java, args, {
     env: { ...process.env, DDB_LOCAL_TELEMETRY: "0" },
     stdio: ["pipe", "pipe", "pipe"],
+    detached: process.platform !== "win32",
   });
   const output = captureOutput(child);
   const exited = watchExit(child);
@@ -320,11 +347,13 @@ async function answers(client: DynamoDBClient): Promise<boolean> {
 
 function earlyExitError(exited: ExitState, output: OutputTail): StartError {
   if (exited.spawnError?.code === "ENOENT") {
-    return new StartError("Cannot start DynamoDB Local: `java` was not found on PATH. Java 17+ is required.");
+    return new StartError(
+      `DynamoDB Local is a Java program, and there is no \`java\` on ${javaTools().where}.\n${JAVA_INSTALL_HINT}`,
+    );
   }
   const text = output.text();
   const hint = /UnsupportedClassVersionError|class file has wrong version/.test(text)
-    ? " Java 17+ is required."
+    ? ` This Java is too old.\n${JAVA_INSTALL_HINT}`
     : "";
   const portTaken = /Address already in use/.test(text);
   return new StartError(

@@ -1,5 +1,5 @@
 import { parseAdmins } from "@chat/functions/settings";
-import { startLocalStack } from "./stack";
+import { PortInUseError, startLocalStack } from "./stack";
 import { startWebServer } from "./web-server";
 
 // `pnpm dev`: the whole stack on this machine, until Ctrl-C.
@@ -30,23 +30,40 @@ const admins = (() => {
   }
 })();
 
+// The variable that sets each port the stack binds, named when the port is taken.
+const portVariables = {
+  httpPort: { variable: "CHAT_HTTP_PORT", what: "HTTP API", suggestion: 3100 },
+  wsPort: { variable: "CHAT_WS_PORT", what: "WebSocket API", suggestion: 3101 },
+} as const;
+
 const started = performance.now();
+const webPort = port("CHAT_WEB_PORT", 5173);
 const stack = await startLocalStack({
-  httpPort: port("CHAT_HTTP_PORT", 3000),
-  wsPort: port("CHAT_WS_PORT", 3001),
+  httpPort: port(portVariables.httpPort.variable, 3000),
+  wsPort: port(portVariables.wsPort.variable, 3001),
   dataDir: process.env.CHAT_DATA_DIR || undefined,
   auth,
   admins,
   corsOrigins: (process.env.CHAT_CORS_ORIGINS || "*").split(",").map((origin) => origin.trim()),
 }).catch((error: unknown) => {
-  console.error(`Could not start the local stack: ${error instanceof Error ? error.message : String(error)}`);
+  if (error instanceof PortInUseError) {
+    const { variable, what, suggestion } = portVariables[error.option];
+    console.error(
+      `Could not start the local stack: the ${what} port ${error.port} is in use by another program (another pnpm dev?).\n` +
+        `Stop that program, or give the ${what} another port: ${variable}=${suggestion} pnpm dev (0 picks a free one).`,
+    );
+  } else {
+    console.error(
+      `Could not start the local stack: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
   process.exit(1);
 });
 
 const web = await startWebServer({
   httpUrl: stack.httpUrl,
   wsUrl: stack.wsUrl,
-  port: port("CHAT_WEB_PORT", 5173),
+  port: webPort,
   // The page signs in through the development issuer when the stack requires tokens.
   issuer: auth === "jwt" ? stack.issuer : undefined,
 }).catch(async (error: unknown) => {
@@ -55,10 +72,16 @@ const web = await startWebServer({
   process.exit(1);
 });
 
+// Like Vite, the page takes the next free port when its own is taken (CHAT_WEB_PORT sets it).
+const webPortNote =
+  webPort !== 0 && new URL(web.url).port !== String(webPort)
+    ? ` (port ${webPort} is in use; CHAT_WEB_PORT sets another)`
+    : "";
 console.log(`
   Chat backend is running (${Math.round(performance.now() - started)} ms)
 
-  Web page       ${web.url}
+  Web page       ${web.url}${webPortNote}
+  API reference  ${web.referenceUrl}
   HTTP API       ${stack.httpUrl}
   WebSocket API  ${stack.wsUrl}/?roomId=general&userId=u1&username=alice
   DynamoDB       ${stack.dynamoEndpoint} (${process.env.CHAT_DATA_DIR ? `data in ${process.env.CHAT_DATA_DIR}` : "in memory"})

@@ -68,9 +68,9 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     // The ports are bound first (the handlers' environment names the management endpoint) and answer 503 until the
     // stack is ready, so a request made while it starts gets an answer instead of waiting forever.
     // API Gateway refuses request lines and headers over 10 KiB (431 here).
-    const http = await listen(options.httpPort ?? 3000, 10 * 1024);
+    const http = await listen("httpPort", options.httpPort ?? 3000, 10 * 1024);
     cleanups.push(() => close(http.server));
-    const ws = await listen(options.wsPort ?? 3001);
+    const ws = await listen("wsPort", options.wsPort ?? 3001);
     cleanups.push(() => close(ws.server));
     const starting = answerWhileStarting([http.server, ws.server]);
 
@@ -140,12 +140,27 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
   }
 };
 
+/** A port the stack was asked for is bound by another program. */
+export class PortInUseError extends Error {
+  override name = "PortInUseError";
+
+  constructor(
+    /** The option that asked for it. */
+    readonly option: "httpPort" | "wsPort",
+    readonly port: number,
+  ) {
+    super(`Port ${port} (${option}) is in use by another program`);
+  }
+}
+
 /** A server on loopback only, without request handling yet. */
-const listen = (port: number, maxHeaderSize?: number) =>
+const listen = (option: PortInUseError["option"], port: number, maxHeaderSize?: number) =>
   new Promise<{ server: Server; port: number }>((resolve, reject) => {
     const server = createServer(maxHeaderSize ? { maxHeaderSize } : {});
     answerClientErrors(server);
-    server.once("error", reject);
+    server.once("error", (error: NodeJS.ErrnoException) =>
+      reject(error.code === "EADDRINUSE" ? new PortInUseError(option, port) : error),
+    );
     server.listen(port, "127.0.0.1", () => resolve({ server, port: (server.address() as AddressInfo).port }));
   });
 

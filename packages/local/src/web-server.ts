@@ -2,6 +2,7 @@ import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { createServer, type Plugin } from "vite";
 import type { DevIssuer } from "./dev-issuer";
+import { type ReferencePage, referencePage } from "./reference";
 import { createPageSignIn } from "./web-sign-in";
 
 export interface WebServerOptions {
@@ -9,7 +10,7 @@ export interface WebServerOptions {
   httpUrl: string;
   /** The WebSocket API the page's `/ws` is proxied to. */
   wsUrl: string;
-  /** 0 picks a free port. Default 5173. */
+  /** 0 picks a free port; when this one is taken, the next free one is used. Default 5173. */
   port?: number;
   /**
    * On a stack that requires tokens: the development issuer, which the page's sign-in (`POST /auth/dev-token`)
@@ -20,6 +21,8 @@ export interface WebServerOptions {
 
 export interface WebServer {
   url: string;
+  /** The API reference: the OpenAPI document rendered by Redoc, served at `/reference`. */
+  referenceUrl: string;
   stop(): Promise<void>;
 }
 
@@ -48,7 +51,8 @@ export const startWebServer = async ({
     server: {
       host: "127.0.0.1",
       port,
-      strictPort: port !== 0,
+      // A taken port is not an error: the next free one is used, as `vite` itself does.
+      strictPort: false,
       proxy: {
         "/api/": { target: httpUrl, rewrite: (path) => path.replace(/^\/api/, "") },
         // WebSocket upgrades only: Vite calls `bypass` without a response for an upgrade, and a plain HTTP request
@@ -61,7 +65,7 @@ export const startWebServer = async ({
         },
       },
     },
-    plugins: [pageAuth(issuer)],
+    plugins: [pageAuth(issuer), apiReference(httpUrl)],
     // The page's only dependency from npm is valibot, plain ESM: served as is, no optimiser run that would
     // reload the page mid-load the first time.
     optimizeDeps: { noDiscovery: true, include: [] },
@@ -76,7 +80,8 @@ export const startWebServer = async ({
   }
   await server.listen();
   const address = server.httpServer?.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${address.port}`, stop: () => server.close() };
+  const url = `http://127.0.0.1:${address.port}`;
+  return { url, referenceUrl: `${url}${REFERENCE_PATH}`, stop: () => server.close() };
 };
 
 /**
@@ -96,6 +101,53 @@ const pageAuth = (issuer: Pick<DevIssuer, "mint"> | undefined): Plugin => ({
     const signIn = createPageSignIn(issuer, pageOrigins);
     server.middlewares.use((req, res, next) => {
       if (!signIn(req, res)) next();
+    });
+  },
+});
+
+const REFERENCE_PATH = "/reference";
+
+/**
+ * Serves the API reference at `/reference`, rendered once the server starts (a second or two the first time, then
+ * from the cache), with a policy that lets the page run its own inline script and load nothing from elsewhere.
+ */
+const apiReference = (httpUrl: string): Plugin => ({
+  name: "chat-api-reference",
+  configureServer: (server) => {
+    let page: Promise<ReferencePage> | undefined;
+    const render = () => {
+      page ??= referencePage(httpUrl).catch((error: unknown) => {
+        page = undefined;
+        throw error;
+      });
+      return page;
+    };
+    // Started now, so the page is ready by the time someone opens it; a failure is reported on request.
+    render().catch(() => undefined);
+    server.middlewares.use((req, res, next) => {
+      const path = req.url?.split("?")[0];
+      if (path !== REFERENCE_PATH && path !== `${REFERENCE_PATH}/`) return next();
+      if (req.method !== "GET" && req.method !== "HEAD") {
+        res.writeHead(405, { allow: "GET, HEAD" }).end();
+        return;
+      }
+      render().then(
+        ({ html, contentSecurityPolicy }) => {
+          res.writeHead(200, {
+            "content-type": "text/html; charset=utf-8",
+            "content-security-policy": contentSecurityPolicy,
+            "x-content-type-options": "nosniff",
+            "referrer-policy": "no-referrer",
+          });
+          res.end(req.method === "HEAD" ? undefined : html);
+        },
+        (error: unknown) => {
+          res.writeHead(500, { "content-type": "text/plain; charset=utf-8" });
+          res.end(
+            `Could not render the API reference: ${error instanceof Error ? error.message : String(error)}`,
+          );
+        },
+      );
     });
   },
 });

@@ -5,6 +5,8 @@ import { type Browser, chromium } from "playwright-core";
 
 export interface DevProcess {
   webUrl: string;
+  /** The API reference page it prints. */
+  referenceUrl: string;
   httpUrl: string;
   /** The WebSocket API's port, which also serves the development token issuer. */
   wsUrl: string;
@@ -45,11 +47,12 @@ export const startDev = (timeoutMs = 60_000, env: Record<string, string> = {}): 
     const read = (chunk: Buffer) => {
       output += chunk.toString();
       const webUrl = /Web page\s+(http:\/\/\S+)/.exec(output)?.[1];
+      const referenceUrl = /API reference\s+(http:\/\/\S+)/.exec(output)?.[1];
       const httpUrl = /HTTP API\s+(http:\/\/\S+)/.exec(output)?.[1];
       const wsUrl = /WebSocket API\s+(ws:\/\/[^/\s]+)/.exec(output)?.[1];
-      if (webUrl && httpUrl && wsUrl) {
+      if (webUrl && referenceUrl && httpUrl && wsUrl) {
         clearTimeout(timer);
-        resolve({ webUrl, httpUrl, wsUrl, output: () => output, stop });
+        resolve({ webUrl, referenceUrl, httpUrl, wsUrl, output: () => output, stop });
       }
     };
     child.stdout?.on("data", read);

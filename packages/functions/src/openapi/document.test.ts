@@ -3,10 +3,11 @@ import * as Types from "@chat/types";
 import { ErrorStatus, GetMessagesQuery, RoomPath } from "@chat/types";
 import * as v from "valibot";
 import { describe, expect, it } from "vitest";
+import repository from "../../../../package.json" with { type: "json" };
 import { httpEvent } from "../../test/events";
 import { handler } from "../http/openapi";
 import { httpRoutes, publicHttpRoutes } from "../routes";
-import { declaredOperations, openApiDocument, operationOf } from "./document";
+import { bearerScheme, declaredOperations, openApiDocument, operationOf } from "./document";
 
 type Document = Awaited<ReturnType<typeof openApiDocument>>;
 
@@ -85,10 +86,12 @@ describe("the OpenAPI document", () => {
     ).toEqual(schemaRef("SendMessageRequest"));
   });
 
-  it("lists each error a route declares under its status, and 401 on every route that needs a token", async () => {
+  it("lists the errors a route can answer under their statuses: its own, the edge's, 401 where a token is needed, 429", async () => {
     for (const { routeKey, operation } of await declaredOperations()) {
       const codes = [
         ...(operation.errors ?? []),
+        ...(operation.params || operation.query || operation.body ? ["validation_failed" as const] : []),
+        ...(operation.body ? (["invalid_json", "payload_too_large"] as const) : []),
         ...(publicHttpRoutes.includes(routeKey) ? [] : ["unauthorized" as const]),
       ];
       const { responses } = documented(routeKey);
@@ -98,11 +101,68 @@ describe("the OpenAPI document", () => {
       );
 
       expect(errorStatuses.sort()).toEqual(
-        [...new Set(codes.map((code) => String(ErrorStatus[code]))), "default"].sort(),
+        [...new Set([...codes.map((code) => String(ErrorStatus[code])), "429"]), "default"].sort(),
       );
+      expect(Object.keys(responses).some((status) => /^4\d\d$/.test(status))).toBe(true);
     }
     expect(documented("GET /health").responses).not.toHaveProperty("401");
     expect(documented("POST /rooms/{roomId}/messages").responses).toHaveProperty("403");
+    expect(documented("POST /rooms").responses).toHaveProperty("413");
+  });
+
+  it("answers 429 everywhere: the route's own rate_limited where it has one, else only the stage throttle", () => {
+    const throttle = { type: "object", properties: { message: { const: "Too Many Requests" } } };
+
+    expect(documented("GET /health").responses["429"]?.content["application/json"].schema).toMatchObject(
+      throttle,
+    );
+    expect(
+      documented("POST /rooms/{roomId}/messages").responses["429"]?.content["application/json"].schema,
+    ).toEqual({
+      anyOf: [schemaRef("ErrorResponse"), expect.objectContaining(throttle)],
+    });
+  });
+
+  it("requires the bearer JWT scheme, declared once, on exactly the routes the route table protects", () => {
+    const { securitySchemes } = committed.components;
+    const protectedRoutes = Object.keys(httpRoutes).filter(
+      (routeKey) =>
+        routeKey !== "$default" && !publicHttpRoutes.includes(routeKey as keyof typeof httpRoutes),
+    );
+    const secured = Object.keys(httpRoutes)
+      .filter((routeKey) => routeKey !== "$default")
+      .filter((routeKey) => (documented(routeKey) as { security?: unknown[] }).security?.length);
+
+    expect(Object.keys(securitySchemes)).toEqual([bearerScheme]);
+    expect(securitySchemes[bearerScheme]).toMatchObject({
+      type: "http",
+      scheme: "bearer",
+      bearerFormat: "JWT",
+    });
+    expect(secured.sort()).toEqual(protectedRoutes.sort());
+    for (const routeKey of protectedRoutes) {
+      expect((documented(routeKey) as { security?: unknown }).security).toEqual([{ [bearerScheme]: [] }]);
+    }
+    expect((documented("GET /health") as { security?: unknown }).security).toEqual([]);
+  });
+
+  it("names the local stack and a stage URL template as servers, the repository's license, and a tag per operation", () => {
+    const { servers, info, tags } = committed;
+    const tagged = Object.keys(httpRoutes)
+      .filter((routeKey) => routeKey !== "$default")
+      .map((routeKey) => (documented(routeKey) as { tags?: string[] }).tags ?? []);
+
+    expect(servers[0]?.url).toBe("http://127.0.0.1:3000");
+    expect(servers[1]).toMatchObject({
+      url: "https://{apiId}.execute-api.{region}.amazonaws.com",
+      variables: { apiId: { default: expect.any(String) }, region: { default: "us-east-1" } },
+    });
+    expect(info.license).toEqual({ name: repository.license, identifier: repository.license });
+    for (const operationTags of tagged) {
+      expect(operationTags).toHaveLength(1);
+      expect(tags.map(({ name }) => name)).toContain(operationTags[0]);
+    }
+    expect(documented("GET /rooms/{roomId}/messages")).toMatchObject({ tags: ["rooms"] });
   });
 
   it("documents the path and query parameters the handlers' schemas read, with the default the handler applies", () => {
@@ -193,6 +253,29 @@ describe("the OpenAPI document", () => {
       required: ["type"],
       additionalProperties: false,
     });
+  });
+
+  it("writes the handshake and every frame of both directions into info.description, where viewers show them", () => {
+    const { description } = committed.info;
+    const section = (heading: string) => description.split(`### ${heading}`)[1]?.split("\n### ")[0] ?? "";
+    const typesOf = (
+      union: v.VariantSchema<
+        "type",
+        v.ObjectSchema<{ type: v.LiteralSchema<string, undefined> }, undefined>[],
+        undefined
+      >,
+    ) => union.options.map((frame) => frame.entries.type.literal);
+
+    expect(description).toContain("## WebSocket API");
+    expect(section("Handshake")).toContain('| `roomId` | RoomId | optional, default "general" |');
+    for (const type of typesOf(Types.ClientFrame as never)) {
+      expect(section("Frames from the client")).toContain(`#### ${type}\n`);
+    }
+    for (const type of typesOf(Types.ServerFrame as never)) {
+      expect(section("Frames from the server")).toContain(`#### ${type}\n`);
+    }
+    expect(section("Frames from the client")).toContain("| `text` | MessageText | required |");
+    expect(section("Frames from the server")).toContain('| `event` | "join" \\| "leave" | required |');
   });
 
   it("carries the limits of the contract on the fields JSON Schema cannot derive", () => {

@@ -2,9 +2,11 @@ import * as Types from "@chat/types";
 import { type ErrorCode, ErrorStatus, GetMessagesQuery, Limits, PageQuery } from "@chat/types";
 import { type JsonSchema, toJsonSchemaDefs } from "@valibot/to-json-schema";
 import * as v from "valibot";
+import repository from "../../../../package.json" with { type: "json" };
 import pkg from "../../package.json" with { type: "json" };
 import type { Operation } from "../edge/http";
 import { httpRoutes, publicHttpRoutes } from "../routes";
+import { websocketMarkdown } from "./websocket-markdown";
 
 /**
  * The OpenAPI 3.1 document of the HTTP API, with the WebSocket handshake and frames under `x-websocket`, generated
@@ -221,31 +223,85 @@ const parametersOf = (operation: Operation) =>
     });
   });
 
+/** API Gateway's own answer when the stage's throttle refuses a request, before any handler runs. */
+const gatewayThrottled = {
+  type: "object",
+  properties: { message: { const: "Too Many Requests" } },
+  required: ["message"],
+};
+
 const errorsOf = (codes: readonly ErrorCode[]) => {
   const byStatus = new Map<number, string[]>();
   for (const code of codes)
     byStatus.set(ErrorStatus[code], [...(byStatus.get(ErrorStatus[code]) ?? []), code]);
+  const limited = byStatus.delete(ErrorStatus.rate_limited);
   return {
     ...Object.fromEntries(
       [...byStatus].map(([status, list]) => [String(status), json(ref("ErrorResponse"), list.join(" or "))]),
+    ),
+    // Every route sits behind the stage's throttle; a route's own limit answers the contract's `rate_limited`.
+    [ErrorStatus.rate_limited]: json(
+      limited ? { anyOf: [ref("ErrorResponse"), gatewayThrottled] } : gatewayThrottled,
+      `${limited ? "rate_limited (with retry-after), or " : ""}API Gateway's stage throttle (on AWS)`,
     ),
     default: json(ref("ErrorResponse"), "Any other error (e.g. not_found for an unknown route, internal)"),
   };
 };
 
+/** The name of the bearer JWT scheme the protected routes require on stages with token auth. */
+export const bearerScheme = "bearerJwt";
+
+const securitySchemes = {
+  [bearerScheme]: {
+    type: "http",
+    scheme: "bearer",
+    bearerFormat: "JWT",
+    description:
+      "Stages with token auth (`auth: jwt`; locally `CHAT_AUTH=jwt pnpm dev`, a token: `pnpm mint-token <userId>`) " +
+      "require a token with `sub` and `exp` on every route but the public ones; a missing or bad token is 401. " +
+      "Stages without token auth ignore it (the caller is then the body's `userId` or the `x-user-id` header).",
+  },
+};
+
+/** The tag of a path: its first segment (`/rooms/{roomId}/messages` is `rooms`). */
+const tagOf = (path: string) => path.split("/")[1] ?? "";
+
+const tagDescriptions: Record<string, string> = {
+  health: "Whether the API is up",
+  rooms: "Rooms, their messages, members, presence, bans and mutes",
+  direct: "Direct rooms between two users",
+  me: "The caller's own rooms",
+  "openapi.json": "This document",
+};
+
 /**
- * An operation of the document from its handler's declaration. Routes that need a token when the stage requires
- * tokens (all but `publicHttpRoutes`) may also answer `unauthorized`.
+ * The error codes a route can answer, from its declaration: its own `errors`, what the edge answers for what it
+ * parses (a path or query: `validation_failed`; a JSON body: also `invalid_json` and `payload_too_large`), and
+ * `unauthorized` on the routes that need a token (all but `publicHttpRoutes`).
+ */
+export const errorCodesOf = (routeKey: keyof typeof httpRoutes, operation: Operation): ErrorCode[] => {
+  const codes = new Set<ErrorCode>(operation.errors);
+  if (operation.params || operation.query || operation.body) codes.add("validation_failed");
+  if (operation.body) {
+    codes.add("invalid_json");
+    codes.add("payload_too_large");
+  }
+  if (!publicHttpRoutes.includes(routeKey)) codes.add("unauthorized");
+  return [...codes].sort((a, b) => ErrorStatus[a] - ErrorStatus[b]);
+};
+
+/**
+ * An operation of the document from its handler's declaration: a public route (`publicHttpRoutes`) needs no token,
+ * any other one the bearer scheme on stages with token auth.
  */
 export const operationOf = (routeKey: keyof typeof httpRoutes, operation: Operation) => {
   const parameters = parametersOf(operation);
-  const errors = [...(operation.errors ?? [])];
-  if (!publicHttpRoutes.includes(routeKey)) errors.push("unauthorized");
-  errors.sort((a, b) => ErrorStatus[a] - ErrorStatus[b]);
   return {
     operationId: operation.operationId,
     summary: operation.summary,
     ...(operation.description && { description: operation.description }),
+    tags: [tagOf(routeKey.split(" ")[1] ?? "")],
+    security: publicHttpRoutes.includes(routeKey) ? [] : [{ [bearerScheme]: [] }],
     ...(parameters.length > 0 && { parameters }),
     ...(operation.body && {
       requestBody: { required: true, content: { "application/json": { schema: schemaOf(operation.body) } } },
@@ -258,7 +314,7 @@ export const operationOf = (routeKey: keyof typeof httpRoutes, operation: Operat
           status === "204" ? { description } : json(schemaOf(schema), description),
         ]),
       ),
-      ...errorsOf(errors),
+      ...errorsOf(errorCodesOf(routeKey, operation)),
     },
   };
 };
@@ -279,6 +335,15 @@ export const declaredOperations = async () => {
   );
 };
 
+const websocketDescription =
+  "Connect with the query below (plus `token` when the stage requires tokens); a bad query refuses the " +
+  "handshake with 400 and an ErrorResponse body, a bad token with 401. The query's room is the first of up to " +
+  `${Limits.roomsPerConnection} subscriptions (subscribe / unsubscribe frames). ` +
+  "Frames are JSON text. Every message stored in the room is pushed as a MessageFrame, in id order, at least " +
+  "once: dedup by `message.id`. API Gateway closes connections idle for 10 minutes and every connection " +
+  "after 2 hours: ping, reconnect, then catch up with `GET /rooms/{roomId}/messages?after=<last id seen>`. " +
+  `Frames over ${Limits.maxBodyBytes} bytes get a payload_too_large error frame; the connection stays open.`;
+
 /** Builds the document. */
 export const openApiDocument = async () => {
   const paths: Record<string, Record<string, object>> = {};
@@ -286,28 +351,38 @@ export const openApiDocument = async () => {
     const [method = "", path = ""] = routeKey.split(" ");
     paths[path] = { ...paths[path], [method.toLowerCase()]: operationOf(routeKey, operation) };
   }
+  const components = componentSchemas();
+  const tags = [...new Set(Object.keys(paths).map(tagOf))];
   return {
     openapi: "3.1.0",
     info: {
       title: "Chat API",
       version: pkg.version,
       summary: "Post and read messages in rooms over HTTP; get each new message pushed over a WebSocket.",
-      description:
+      description: [
         "Every body is JSON and every error an `ErrorResponse`. Locally the HTTP API is http://127.0.0.1:3000 and " +
-        "the WebSocket API ws://127.0.0.1:3001; on AWS, the stage's API Gateway URLs. The WebSocket API is " +
-        "described under `x-websocket` with the same schemas.",
+          "the WebSocket API ws://127.0.0.1:3001; on AWS, the stage's API Gateway URLs. The WebSocket API is " +
+          "described below, and under `x-websocket` with the same schemas.",
+        websocketMarkdown(websocketDescription, components),
+      ].join("\n\n"),
+      license: { name: repository.license, identifier: repository.license },
     },
+    servers: [
+      { url: "http://127.0.0.1:3000", description: "The local stack (pnpm dev; its port: CHAT_HTTP_PORT)" },
+      {
+        url: "https://{apiId}.execute-api.{region}.amazonaws.com",
+        description: "A stage on AWS: its HTTP API URL is the SST output api",
+        variables: {
+          apiId: { default: "abcdef1234", description: "The stage's API Gateway HTTP API id" },
+          region: { default: "us-east-1", description: "The stage's AWS region" },
+        },
+      },
+    ],
+    tags: tags.map((name) => ({ name, description: tagDescriptions[name] ?? name })),
     paths,
-    components: { schemas: componentSchemas() },
+    components: { schemas: components, securitySchemes },
     "x-websocket": {
-      description:
-        "Connect with the query below (plus `token` when the stage requires tokens); a bad query refuses the " +
-        "handshake with 400 and an ErrorResponse body, a bad token with 401. The query's room is the first of up to " +
-        `${Limits.roomsPerConnection} subscriptions (subscribe / unsubscribe frames). ` +
-        "Frames are JSON text. Every message stored in the room is pushed as a MessageFrame, in id order, at least " +
-        "once: dedup by `message.id`. API Gateway closes connections idle for 10 minutes and every connection " +
-        "after 2 hours: ping, reconnect, then catch up with GET /rooms/{roomId}/messages?after=<last id seen>. " +
-        `Frames over ${Limits.maxBodyBytes} bytes get a payload_too_large error frame; the connection stays open.`,
+      description: websocketDescription,
       query: ref("ConnectQuery"),
       clientFrames: ref("ClientFrame"),
       serverFrames: ref("ServerFrame"),
