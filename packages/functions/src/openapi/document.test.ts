@@ -113,14 +113,17 @@ describe("the OpenAPI document", () => {
   it("answers 429 everywhere: the route's own rate_limited where it has one, else only the stage throttle", () => {
     const throttle = { type: "object", properties: { message: { const: "Too Many Requests" } } };
 
-    expect(documented("GET /health").responses["429"]?.content["application/json"].schema).toMatchObject(
-      throttle,
+    expect(documented("GET /health").responses["429"]).toEqual({ $ref: "#/components/responses/Throttled" });
+    expect(committed.components.responses.Throttled.content["application/json"].schema).toEqual(
+      schemaRef("GatewayThrottled"),
     );
+    expect(committed.components.schemas.GatewayThrottled).toMatchObject(throttle);
     expect(
       documented("POST /rooms/{roomId}/messages").responses["429"]?.content["application/json"].schema,
     ).toEqual({
-      anyOf: [schemaRef("ErrorResponse"), expect.objectContaining(throttle)],
+      anyOf: [schemaRef("ErrorResponse"), schemaRef("GatewayThrottled")],
     });
+    expect(documented("GET /health").responses.default).toEqual({ $ref: "#/components/responses/Error" });
   });
 
   it("requires the bearer JWT scheme, declared once, on exactly the routes the route table protects", () => {
@@ -213,7 +216,10 @@ describe("the OpenAPI document", () => {
   });
 
   it("defines every schema it refers to", () => {
-    const defined = Object.keys(committed.components.schemas).map((name) => `#/components/schemas/${name}`);
+    const defined = [
+      ...Object.keys(committed.components.schemas).map((name) => `#/components/schemas/${name}`),
+      ...Object.keys(committed.components.responses).map((name) => `#/components/responses/${name}`),
+    ];
 
     const undefinedRefs = refsIn(committed).filter((ref) => !defined.includes(ref));
 

@@ -224,11 +224,19 @@ const parametersOf = (operation: Operation) =>
   });
 
 /** API Gateway's own answer when the stage's throttle refuses a request, before any handler runs. */
-const gatewayThrottled = {
+const GatewayThrottled = {
   type: "object",
   properties: { message: { const: "Too Many Requests" } },
   required: ["message"],
+  description: "API Gateway's own body when the stage's throttle refuses a request (on AWS)",
 };
+
+/** Answers every operation can give, declared once and referred to. */
+const sharedResponses = {
+  Throttled: json({ $ref: "#/components/schemas/GatewayThrottled" }, "API Gateway's stage throttle (on AWS)"),
+  Error: json(ref("ErrorResponse"), "Any other error (e.g. not_found for an unknown route, internal)"),
+};
+const sharedResponse = (name: keyof typeof sharedResponses) => ({ $ref: `#/components/responses/${name}` });
 
 const errorsOf = (codes: readonly ErrorCode[]) => {
   const byStatus = new Map<number, string[]>();
@@ -240,11 +248,13 @@ const errorsOf = (codes: readonly ErrorCode[]) => {
       [...byStatus].map(([status, list]) => [String(status), json(ref("ErrorResponse"), list.join(" or "))]),
     ),
     // Every route sits behind the stage's throttle; a route's own limit answers the contract's `rate_limited`.
-    [ErrorStatus.rate_limited]: json(
-      limited ? { anyOf: [ref("ErrorResponse"), gatewayThrottled] } : gatewayThrottled,
-      `${limited ? "rate_limited (with retry-after), or " : ""}API Gateway's stage throttle (on AWS)`,
-    ),
-    default: json(ref("ErrorResponse"), "Any other error (e.g. not_found for an unknown route, internal)"),
+    [ErrorStatus.rate_limited]: limited
+      ? json(
+          { anyOf: [ref("ErrorResponse"), { $ref: "#/components/schemas/GatewayThrottled" }] },
+          "rate_limited (with retry-after), or API Gateway's stage throttle (on AWS)",
+        )
+      : sharedResponse("Throttled"),
+    default: sharedResponse("Error"),
   };
 };
 
@@ -380,7 +390,11 @@ export const openApiDocument = async () => {
     ],
     tags: tags.map((name) => ({ name, description: tagDescriptions[name] ?? name })),
     paths,
-    components: { schemas: components, securitySchemes },
+    components: {
+      schemas: { ...components, GatewayThrottled } as Record<string, JsonSchema>,
+      responses: sharedResponses,
+      securitySchemes,
+    },
     "x-websocket": {
       description: websocketDescription,
       query: ref("ConnectQuery"),
