@@ -18,6 +18,8 @@ const stored = (roomId: string, { text, clientMessageId }: SendInput): ChatMessa
   text,
   createdAt: "2026-11-29T20:00:00.000Z",
   clientMessageId: clientMessageId ?? null,
+  parentId: null,
+  replyCount: 0,
 });
 
 const outboxWith = ({ open, ackTimeoutMs = 10_000 }: { open: boolean; ackTimeoutMs?: number }) => {

@@ -178,6 +178,7 @@ describe("the OpenAPI document", () => {
       "#/components/schemas/TypingNoticeFrame",
       "#/components/schemas/PresenceFrame",
       "#/components/schemas/MemberFrame",
+      "#/components/schemas/ReadFrame",
       "#/components/schemas/ErrorFrame",
     ]);
     expect(refsIn(frames.ClientFrame)).toEqual([
