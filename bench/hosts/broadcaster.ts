@@ -23,6 +23,8 @@ const message = (roomId: string): ChatMessage => ({
   text: "a message for everyone",
   createdAt: new Date().toISOString(),
   clientMessageId: null,
+  parentId: null,
+  replyCount: 0,
 });
 
 /** Writes `count` connection rows in the room, as `$connect` leaves them (a minute old: past the handshake). */

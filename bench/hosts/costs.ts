@@ -2,6 +2,7 @@ import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { Connection } from "@chat/core";
 import { ConnectionEntity } from "@chat/core/connection";
 import { client, documentClient, tableName } from "@chat/core/dynamo";
+import * as Read from "@chat/core/read";
 import { handler as sendMessage } from "@chat/functions/http/send-message";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { type CapacityUse, meterCapacity } from "../lib/capacity";
@@ -68,7 +69,8 @@ export const send = async (body: {
   userId: string;
   text: string;
   clientMessageId?: string;
-}): Promise<{ status: number; uses: CapacityUse[] }> => {
+  parentId?: string;
+}): Promise<{ status: number; uses: CapacityUse[]; messageId?: string }> => {
   const { roomId, ...fields } = body;
   const path = `/rooms/${roomId}/messages`;
   const requestId = `bench-${requests++}`;
@@ -96,5 +98,22 @@ export const send = async (body: {
   };
   meter.take();
   const result = await sendMessage(event);
-  return { status: result.statusCode ?? 0, uses: meter.take() };
+  const uses = meter.take();
+  const { message } = JSON.parse(result.body ?? "{}") as { message?: { id: string } };
+  return { status: result.statusCode ?? 0, uses, ...(message && { messageId: message.id }) };
+};
+
+/** `Read.mark`, what `PUT /rooms/{roomId}/read` does before telling the room: the capacity of each call. */
+export const markRead = async ({
+  roomId,
+  userId,
+  messageId,
+}: {
+  roomId: string;
+  userId: string;
+  messageId: string;
+}) => {
+  meter.take();
+  const state = await Read.mark(roomId, { userId, username: userId, admin: false }, messageId);
+  return { status: 200, moved: state.moved, uses: meter.take() };
 };

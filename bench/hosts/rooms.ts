@@ -3,6 +3,7 @@ import { client, tableName } from "@chat/core/dynamo";
 import { MemberEntity } from "@chat/core/member";
 import { MessageEntity } from "@chat/core/message";
 import { PresenceEntity } from "@chat/core/presence";
+import { UserReadEntity } from "@chat/core/read";
 import { RoomEntity } from "@chat/core/room";
 import { monotonicFactory } from "ulid";
 import { meterCapacity } from "../lib/capacity";
@@ -124,4 +125,65 @@ export const access = async ({ roomId, userId }: { roomId: string; userId: strin
   meter.take();
   const result = await Room.access(roomId, caller(userId));
   return { member: result.membership !== null, uses: meter.take() };
+};
+
+/**
+ * Read state for a user seeded by `seedInbox`: `unreadRooms` of their rooms get `unread` messages from another user;
+ * with `cursors`, every room's read cursor is at the newest message the user had seen (their own last one), so
+ * only the rooms with others' new messages have anything to count; without, no room has ever been read.
+ */
+export const seedReadState = async ({
+  userId,
+  rooms,
+  unreadRooms,
+  unread,
+  cursors,
+}: {
+  userId: string;
+  rooms: number;
+  unreadRooms: number;
+  unread: number;
+  cursors: boolean;
+}) => {
+  const roomIds = Array.from({ length: rooms }, (_, i) => `inbox-${userId}-${i}`.toLowerCase());
+  if (cursors) {
+    const newest = await Promise.all(
+      roomIds.map(async (roomId) => {
+        const { data } = await MessageEntity.query.byRoom({ roomId }).go({ order: "desc", limit: 1 });
+        return { roomId, lastReadId: data[0]?.id ?? "" };
+      }),
+    );
+    written(await UserReadEntity.put(newest.map((row) => ({ ...row, userId, readAt: now() }))).go());
+  }
+  written(
+    await MessageEntity.put(
+      roomIds.slice(0, unreadRooms).flatMap((roomId) =>
+        Array.from({ length: unread }, (_, i) => ({
+          roomId,
+          id: nextId(),
+          userId: "someone-else",
+          username: "Someone",
+          text: `news ${i} in ${roomId}: a line of ordinary length for a chat message`,
+          createdAt: now(),
+        })),
+      ),
+    ).go(),
+  );
+  meter.take();
+};
+
+/** `GET /me/rooms?limit=50` `calls` times in a row: each call's duration (ms) and the last call's capacity. */
+export const myRoomsTimed = async ({ userId, calls }: { userId: string; calls: number }) => {
+  const durations: number[] = [];
+  let found = 0;
+  let unreadTotal = 0;
+  for (let i = 0; i < calls; i++) {
+    meter.take();
+    const started = performance.now();
+    const page = await Member.rooms(caller(userId), { limit: 50 });
+    durations.push(performance.now() - started);
+    found = page.items.length;
+    unreadTotal = page.items.reduce((sum, item) => sum + item.unreadCount, 0);
+  }
+  return { found, unreadTotal, durations, uses: meter.take() };
 };

@@ -1,10 +1,12 @@
 import { type CapacityUse, totalUnits } from "../lib/capacity";
 import { startHost } from "../lib/host";
-import type { BenchContext, Row, ScenarioResult } from "../lib/scenario";
+import { type BenchContext, ms, type Row, type ScenarioResult } from "../lib/scenario";
+import { summarize } from "../lib/stats";
 import { storageEnvironment } from "../lib/storage";
 import { hostEnvironment } from "../lib/table";
 
 type Read = { found?: number; online?: number; uses: CapacityUse[] };
+type Timed = Read & { durations: number[]; unreadTotal: number };
 
 const calls = (uses: CapacityUse[]) => {
   const counts = new Map<string, number>();
@@ -51,6 +53,53 @@ export const run = async (context: BenchContext): Promise<ScenarioResult> => {
     const inbox = await host.call<Read>("myRooms", { userId: "reader" });
     if (inbox.found !== inboxRooms) throw new Error(`GET /me/rooms found ${inbox.found} of ${inboxRooms}`);
     rows.push(row(`rooms cost: GET /me/rooms for a user in ${inboxRooms} rooms`, inbox));
+    // GET /me/rooms with read state: the same 50 rooms, in three states of reading.
+    const repeats = context.smoke ? 3 : 40;
+    const states = [
+      {
+        userId: "all-read",
+        label: "every room read up to its newest message",
+        unreadRooms: 0,
+        unread: 0,
+        cursors: true,
+      },
+      {
+        userId: "some-unread",
+        label: "10 rooms with 20 new messages each",
+        unreadRooms: Math.min(10, inboxRooms),
+        unread: 20,
+        cursors: true,
+      },
+      {
+        userId: "never-read",
+        label: "no room ever read, 120 messages of others in each (worst case)",
+        unreadRooms: inboxRooms,
+        unread: context.smoke ? 10 : 120,
+        cursors: false,
+      },
+    ];
+    for (const state of states) {
+      await host.call("seedInbox", { userId: state.userId, rooms: inboxRooms });
+      await host.call("seedReadState", { ...state, rooms: inboxRooms });
+      const timed = await host.call<Timed>("myRoomsTimed", { userId: state.userId, calls: repeats });
+      if (timed.found !== inboxRooms) throw new Error(`GET /me/rooms found ${timed.found} of ${inboxRooms}`);
+      const expected = state.cursors
+        ? state.unreadRooms * state.unread
+        : inboxRooms * Math.min(100, state.unread);
+      if (timed.unreadTotal !== expected)
+        throw new Error(`unread ${timed.unreadTotal}, expected ${expected}`);
+      const { median, p99 } = summarize(timed.durations);
+      rows.push({
+        scenario: `rooms cost: GET /me/rooms with unread counts, ${inboxRooms} rooms, ${state.label}`,
+        ours: `p50 ${ms(median)} · p99 ${ms(p99)} · ${totalUnits(timed.uses)} RCU (${calls(timed.uses)})`,
+        baseline: "before read state: 50.5 RCU, 52 requests (README Performance)",
+        ratio: "—",
+        target: "never 50 x 100 messages; the common case near today's RCU",
+        met: null,
+      });
+      data[`myRooms-${state.userId}`] = { ...timed, median, p99 };
+      progress.update(`GET /me/rooms, ${state.userId}`);
+    }
     const access = await host.call<Read>("access", { roomId: "big-0", userId: "user-0001" });
     rows.push(row("rooms cost: the access read (room, member, ban rows)", access));
     Object.assign(data, { inbox, access });
@@ -66,7 +115,9 @@ export const run = async (context: BenchContext): Promise<ScenarioResult> => {
         "(`Member.list`, `Member.rooms`, `Room.access`), with ReturnConsumedCapacity on the handlers' client. A " +
         "members page is the access read, one Query of 50 member rows and one Query of the room's presence rows " +
         "between the page's first and last user id (so it stays flat however many are online); GET /me/rooms reads all the user's memberships, one " +
-        "Query of limit 1 per room for its newest message, and the page's room rows.",
+        "Query of limit 1 per room for its newest message, and the page's room rows. With read state it also reads " +
+        "the user's read cursors (one Query) and counts unread messages (a bounded Select COUNT Query) only in rooms " +
+        "whose newest message is after the cursor; p50/p99 are of sequential calls of `Member.rooms` in the host.",
     ],
   };
 };

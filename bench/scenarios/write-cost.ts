@@ -5,7 +5,7 @@ import { quantile } from "../lib/stats";
 import { storageEnvironment } from "../lib/storage";
 import { hostEnvironment } from "../lib/table";
 
-type Sent = { status: number; uses: CapacityUse[] };
+type Sent = { status: number; uses: CapacityUse[]; messageId?: string };
 
 const writes = new Set(["PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"]);
 
@@ -37,8 +37,24 @@ export const run = async (context: BenchContext): Promise<ScenarioResult> => {
     { name: "send", samples: [] },
     { name: "send with clientMessageId", samples: [] },
     { name: "idempotent replay", samples: [] },
+    {
+      name: "reply (parentId: the reply, its thread entry, the parent's replyCount in one transaction)",
+      samples: [],
+    },
+    { name: "reply with clientMessageId", samples: [] },
+    { name: "PUT /rooms/{roomId}/read, the cursor moves (before the read frame)", samples: [] },
+    { name: "PUT /rooms/{roomId}/read, an older id (the cursor stays)", samples: [] },
   ];
-  const [first, plain, keyed, replay] = cases.map((c) => c.samples) as [Sent[], Sent[], Sent[], Sent[]];
+  const [first, plain, keyed, replay, reply, keyedReply, moved, stays] = cases.map((c) => c.samples) as [
+    Sent[],
+    Sent[],
+    Sent[],
+    Sent[],
+    Sent[],
+    Sent[],
+    Sent[],
+    Sent[],
+  ];
   try {
     for (let i = 0; i < repeats; i++) {
       const roomId = `write-${i}`;
@@ -49,13 +65,27 @@ export const run = async (context: BenchContext): Promise<ScenarioResult> => {
       replay.push(
         await host.call<Sent>("send", { roomId, userId, text: "keyed", clientMessageId: `k-${i}` }),
       );
+      const parentId = plain.at(-1)?.messageId ?? "";
+      reply.push(await host.call<Sent>("send", { roomId, userId, text: "a reply", parentId }));
+      keyedReply.push(
+        await host.call<Sent>("send", {
+          roomId,
+          userId,
+          text: "a keyed reply",
+          parentId,
+          clientMessageId: `r-${i}`,
+        }),
+      );
+      const newest = keyedReply.at(-1)?.messageId ?? "";
+      moved.push(await host.call<Sent>("markRead", { roomId, userId: `reader-${i}`, messageId: newest }));
+      stays.push(await host.call<Sent>("markRead", { roomId, userId: `reader-${i}`, messageId: parentId }));
       progress.update(`${i + 1}/${repeats}`);
     }
   } finally {
     progress.done();
     await host.stop();
   }
-  const expected = [201, 201, 201, 200];
+  const expected = [201, 201, 201, 200, 201, 201, 200, 200];
   cases.forEach(({ name, samples }, i) => {
     const wrong = samples.find((sample) => sample.status !== expected[i]);
     if (wrong) throw new Error(`${name} answered ${wrong.status}`);

@@ -52,6 +52,12 @@ const expectedDynamoGrants: Record<HandlerModule, Partial<DynamoGrants>> = {
   "http/my-rooms": { table: ["BatchGetItem", "Query"], index: ["Query"] },
   "http/send-message": { table: ["BatchGetItem", "GetItem", "PutItem", "UpdateItem"] },
   "http/get-messages": { table: ["BatchGetItem", "Query"] },
+  "http/get-replies": { table: ["BatchGetItem", "GetItem"], index: ["Query"] },
+  "http/mark-read": {
+    table: ["BatchGetItem", "DeleteItem", "GetItem", "Query", "UpdateItem"],
+    index: ["Query"],
+  },
+  "http/list-reads": { table: ["BatchGetItem", "Query"] },
   "http/list-members": { table: ["BatchGetItem", "Query"] },
   "http/list-presence": { table: ["BatchGetItem", "Query"] },
   "http/put-member": { table: ["BatchGetItem", "GetItem", "PutItem", "UpdateItem"], index: ["Query"] },

@@ -5,17 +5,23 @@ import {
   CreateRoomRequest,
   ErrorResponse,
   GetMessagesResponse,
+  GetRepliesResponse,
   GetRoomResponse,
   HealthResponse,
   ListRoomsResponse,
+  MarkReadRequest,
+  MarkReadResponse,
   type Member,
   MemberResponse,
   MembersResponse,
+  MessageId,
   MuteRequest,
   MyRoomsResponse,
   PresenceResponse,
   type PresentUser,
   PutMemberRequest,
+  type ReadReceipt,
+  ReadsResponse,
   type Room,
   RoomId,
   RoomResponse,
@@ -59,6 +65,8 @@ const pageSearch = ({ limit, cursor }: PageQuery = {}): string => {
 
 const roomPath = (roomId: string): string =>
   `/rooms/${encodeURIComponent(parseOrThrow(RoomId, roomId, "Invalid roomId", "roomId"))}`;
+const messageSegment = (messageId: string): string =>
+  parseOrThrow(MessageId, messageId, "Invalid messageId", "messageId");
 const userSegment = (userId: string): string =>
   encodeURIComponent(parseOrThrow(UserId, userId, "Invalid userId", "userId"));
 
@@ -216,6 +224,57 @@ export class ChatClient implements RestApi {
       GetMessagesResponse,
       options,
     );
+  }
+
+  /** A page of a thread's replies, oldest first, paged like `history`. 404 `ChatApiError` for an unknown message. */
+  replies(
+    roomId: string,
+    messageId: string,
+    query: HistoryQuery = {},
+    options: CallOptions = {},
+  ): Promise<GetRepliesResponse> {
+    const params = new URLSearchParams();
+    if (query.limit !== undefined) params.set("limit", String(query.limit));
+    if (query.before !== undefined) params.set("before", query.before);
+    if (query.after !== undefined) params.set("after", query.after);
+    const search = params.size > 0 ? `?${params}` : "";
+    const path = `${roomPath(roomId)}/messages/${messageSegment(messageId)}/replies${search}`;
+    return this.#request("GET", path, GetRepliesResponse, options);
+  }
+
+  /**
+   * The page of a room's history around a message (jump to it): about half older, the message, the rest newer,
+   * with `hasOlder` and `hasNewer`. 404 `ChatApiError` when the room has no such message.
+   */
+  async messagesAround(
+    roomId: string,
+    messageId: string,
+    query: { limit?: number } = {},
+    options: CallOptions = {},
+  ): Promise<GetMessagesResponse & { hasOlder: boolean; hasNewer: boolean }> {
+    const params = new URLSearchParams({ around: messageSegment(messageId) });
+    if (query.limit !== undefined) params.set("limit", String(query.limit));
+    const page = await this.#request(
+      "GET",
+      `${roomPath(roomId)}/messages?${params}`,
+      GetMessagesResponse,
+      options,
+    );
+    return { ...page, hasOlder: page.hasOlder ?? page.hasMore, hasNewer: page.hasNewer ?? false };
+  }
+
+  /**
+   * Moves the caller's read cursor in a room forward to `messageId` (an older id changes nothing) and answers the
+   * cursor and how many messages after it are unread (others', not deleted, up to 100).
+   */
+  markRead(roomId: string, messageId: string, options: CallOptions = {}): Promise<MarkReadResponse> {
+    const body = parseOrThrow(MarkReadRequest, { messageId }, "Invalid body");
+    return this.#request("PUT", `${roomPath(roomId)}/read`, MarkReadResponse, options, body);
+  }
+
+  /** Who has read how far in a room (rooms of up to 100 readers; a bigger one is a 403 `ChatApiError`). */
+  async reads(roomId: string, options: CallOptions = {}): Promise<ReadReceipt[]> {
+    return (await this.#request("GET", `${roomPath(roomId)}/reads`, ReadsResponse, options)).reads;
   }
 
   /** The first page of the public rooms (kept for compatibility: {@link publicRooms} pages through them all). */

@@ -222,8 +222,12 @@ export class RealtimeConnection {
    * over REST or in an `error` frame naming the `clientMessageId`); `retry` resends it with the same id, so it is
    * never stored twice. The room need not be followed.
    */
-  async send(roomId: string, text: string, options: { clientMessageId?: string } = {}): Promise<ChatMessage> {
-    return this.#outbox.send(parseRoomId(roomId), text, options.clientMessageId);
+  async send(
+    roomId: string,
+    text: string,
+    options: { clientMessageId?: string; parentId?: string } = {},
+  ): Promise<ChatMessage> {
+    return this.#outbox.send(parseRoomId(roomId), text, options.clientMessageId, options.parentId);
   }
 
   /** Sends a failed pending message again, with its `clientMessageId`. */
@@ -388,6 +392,12 @@ export class RealtimeConnection {
         if (!this.#rooms.has(frame.roomId)) return;
         const { type: _, ...change } = frame;
         this.#events.emit("member", change);
+        return;
+      }
+      case "read": {
+        if (!this.#rooms.has(frame.roomId)) return;
+        const { type: _, ...notice } = frame;
+        this.#events.emit("read", notice);
         return;
       }
       case "error": {

@@ -16,6 +16,7 @@ export type {
   ConnectionStatus,
   ConnectRoomsOptions,
   MemberChange,
+  ReadNotice,
   RealtimeEvents,
   RealtimeOptions,
   RoomStart,

@@ -18,6 +18,8 @@ const stored = (roomId: string, { text, clientMessageId }: SendInput): ChatMessa
   text,
   createdAt: "2026-11-29T20:00:00.000Z",
   clientMessageId: clientMessageId ?? null,
+  parentId: null,
+  replyCount: 0,
 });
 
 const outboxWith = ({ open, ackTimeoutMs = 10_000 }: { open: boolean; ackTimeoutMs?: number }) => {
@@ -56,6 +58,25 @@ describe("Outbox", () => {
     expect(frames).toEqual([{ type: "send", roomId: "room", text: "hello", clientMessageId: "c-1" }]);
     expect(posts).toEqual([]);
     expect(pending.map(({ state }) => state)).toEqual(["sending"]);
+  });
+
+  it("carries a reply's parentId in the send frame, and in the REST post when it falls back", async () => {
+    const parentId = "01M8ME91KR0000000000000000";
+    const socket = outboxWith({ open: true });
+    const rest = outboxWith({ open: false });
+
+    const sending = socket.outbox.send("room", "agreed", "c-r1", parentId);
+    socket.outbox.acked("c-r1", stored("room", { text: "agreed", clientMessageId: "c-r1" }));
+    await sending;
+    await rest.outbox.send("room", "agreed too", "c-r2", parentId);
+
+    expect(socket.frames).toEqual([
+      { type: "send", roomId: "room", text: "agreed", clientMessageId: "c-r1", parentId },
+    ]);
+    expect(rest.posts).toEqual([
+      { roomId: "room", input: { text: "agreed too", clientMessageId: "c-r2", parentId } },
+    ]);
+    expect(socket.pending[0]).toMatchObject({ parentId, state: "sending" });
   });
 
   it("posts with the same clientMessageId when no ack comes in time, or the socket is gone", async () => {

@@ -13,6 +13,8 @@ export interface PendingMessage {
   userId: string | undefined;
   username: string | undefined;
   text: string;
+  /** The message it replies to, if it is a reply. */
+  parentId?: string;
   /** When it was sent, by this machine's clock. */
   createdAt: string;
   /** `sending` until stored (then a `message` event with the same `clientMessageId` replaces it), or `failed`. */
@@ -73,10 +75,16 @@ export class Outbox {
   }
 
   /** Sends a message to a (valid) room; a 400 `ChatApiError` for a bad one, unsent. */
-  send(roomId: string, text: string, clientMessageId: string | undefined): Promise<ChatMessage> {
+  send(
+    roomId: string,
+    text: string,
+    clientMessageId: string | undefined,
+    parentId?: string | undefined,
+  ): Promise<ChatMessage> {
     const request = sendRequest(this.#api, {
       text,
       clientMessageId: clientMessageId ?? newClientMessageId(),
+      ...(parentId !== undefined && { parentId }),
     });
     return this.#post({
       clientMessageId: request.clientMessageId ?? newClientMessageId(),
@@ -84,6 +92,7 @@ export class Outbox {
       userId: request.userId,
       username: request.username,
       text: request.text,
+      ...(request.parentId !== undefined && { parentId: request.parentId }),
       createdAt: new Date().toISOString(),
       state: "sending",
     });
@@ -139,18 +148,24 @@ export class Outbox {
     }
   }
 
-  async #store({ roomId, text, clientMessageId }: PendingMessage): Promise<ChatMessage> {
+  async #store({ roomId, text, clientMessageId, parentId }: PendingMessage): Promise<ChatMessage> {
+    const reply = parentId === undefined ? {} : { parentId };
     if (this.#options.sendOver === "socket" && this.#owner.socketOpen()) {
       try {
-        return await this.#sendOverSocket(roomId, text, clientMessageId);
+        return await this.#sendOverSocket(roomId, text, clientMessageId, reply);
       } catch (error) {
         if (!(error instanceof UseRest)) throw error;
       }
     }
-    return this.#api.send(roomId, { text, clientMessageId });
+    return this.#api.send(roomId, { text, clientMessageId, ...reply });
   }
 
-  #sendOverSocket(roomId: string, text: string, clientMessageId: string): Promise<ChatMessage> {
+  #sendOverSocket(
+    roomId: string,
+    text: string,
+    clientMessageId: string,
+    reply: { parentId?: string },
+  ): Promise<ChatMessage> {
     return new Promise((resolve, reject) => {
       const settle = () => {
         this.#timers.cancel(timer);
@@ -171,7 +186,7 @@ export class Outbox {
           reject(error);
         },
       });
-      if (!this.#owner.sendFrame({ type: "send", roomId, text, clientMessageId }))
+      if (!this.#owner.sendFrame({ type: "send", roomId, text, clientMessageId, ...reply }))
         this.#acks.get(clientMessageId)?.reject(new UseRest());
     });
   }

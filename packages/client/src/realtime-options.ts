@@ -31,6 +31,13 @@ export interface MemberChange {
   member: Member;
 }
 
+/** A user's read cursor in a followed room moved forward (rooms of up to 100 connections). */
+export interface ReadNotice {
+  roomId: string;
+  userId: string;
+  messageId: string;
+}
+
 /** The events of a `RealtimeConnection` (and of a `RoomSubscription`) and what each listener receives. */
 export interface RealtimeEvents {
   /**
@@ -62,6 +69,8 @@ export interface RealtimeEvents {
   unsubscribed: Unsubscribed;
   /** A followed room's membership changed (frames the API sends in rooms of up to 100 connections). */
   member: MemberChange;
+  /** Someone read a followed room up to `messageId` (frames the API sends in rooms of up to 100 connections). */
+  read: ReadNotice;
 }
 
 /** Where one room starts: resume after a message id, or deliver some of the newest messages first. */

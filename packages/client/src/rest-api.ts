@@ -6,6 +6,8 @@ export interface SendInput {
   text: string;
   /** 1–64 of `A-Za-z0-9_-`; generated when absent. Resending with the same id never stores twice. */
   clientMessageId?: string;
+  /** Makes the message a reply to this top-level message of the room. */
+  parentId?: string;
 }
 
 /** A page query of `history`: `before` pages back, `after` reads forward (catch-up); not both. */

@@ -17,6 +17,8 @@ const storedAt = (at: number, text = `at ${at - T}`): ChatMessage => ({
   text,
   createdAt: new Date(at).toISOString(),
   clientMessageId: null,
+  parentId: null,
+  replyCount: 0,
 });
 
 const historyOf = (stored: ChatMessage[]) => {

@@ -72,7 +72,7 @@ export class RoomSubscription {
    * `message` event with the same `clientMessageId` (the `pending` is then done). A failure emits the pending
    * again as `failed` and rejects; `retry` resends it with the same id, so it is never stored twice.
    */
-  send(text: string, options: { clientMessageId?: string } = {}): Promise<ChatMessage> {
+  send(text: string, options: { clientMessageId?: string; parentId?: string } = {}): Promise<ChatMessage> {
     return this.#connection.send(this.roomId, text, options);
   }
 

@@ -27,7 +27,7 @@ export const parseOrThrow = <S extends v.GenericSchema>(
 /** The body a send posts, validated: what is shown as pending is exactly what will be stored. */
 export const sendRequest = (
   { userId, username }: { userId?: string | undefined; username?: string | undefined },
-  { text, clientMessageId }: SendInput,
+  { text, clientMessageId, parentId }: SendInput,
 ): SendMessageRequest =>
   parseOrThrow(
     SendMessageRequest,
@@ -37,6 +37,7 @@ export const sendRequest = (
       ...(username !== undefined && { username }),
       text,
       clientMessageId: clientMessageId ?? newClientMessageId(),
+      ...(parentId !== undefined && { parentId }),
     },
     "Invalid body",
   );

@@ -8,5 +8,6 @@ export * as Member from "./member";
 export * as Message from "./message";
 export * as Presence from "./presence";
 export * as RateLimit from "./rate-limit";
+export * as Read from "./read";
 export * as Room from "./room";
 export { createTableInput, ensureTable, messageInsertFilter, TableDefinition } from "./table";

@@ -7,7 +7,7 @@ import { type EncodedFrame, encodeFrame, POST_CONCURRENCY, postToConnection } fr
 import type { Logger } from "./observability";
 
 /**
- * Typing, presence and membership notices are sent in rooms of up to this many subscribed connections (PubNub's "announce max"
+ * Typing, presence, membership and read notices are sent in rooms of up to this many subscribed connections (PubNub's "announce max"
  * idea); larger rooms read `GET /rooms/{roomId}/members` instead.
  */
 export const NOTICE_MAX_CONNECTIONS = 100;
@@ -30,7 +30,12 @@ export const fanOut = async (
   const data = encodeFrame(frame);
   const limit = pLimit(POST_CONCURRENCY);
   const posts: Promise<Outcome>[] = [];
-  if (frame.type === "presence" || frame.type === "typing" || frame.type === "member") {
+  if (
+    frame.type === "presence" ||
+    frame.type === "typing" ||
+    frame.type === "member" ||
+    frame.type === "read"
+  ) {
     // Ephemeral notices go to small rooms only: in a room of N people, N joins would otherwise cost N² posts.
     const page = await Connection.inRoom(roomId, { limit: NOTICE_MAX_CONNECTIONS + 1 });
     if (page.cursor !== null || page.connections.length > NOTICE_MAX_CONNECTIONS) {

@@ -14,6 +14,9 @@ export const httpRoutes = {
   "GET /me/rooms": "http/my-rooms",
   "POST /rooms/{roomId}/messages": "http/send-message",
   "GET /rooms/{roomId}/messages": "http/get-messages",
+  "GET /rooms/{roomId}/messages/{messageId}/replies": "http/get-replies",
+  "PUT /rooms/{roomId}/read": "http/mark-read",
+  "GET /rooms/{roomId}/reads": "http/list-reads",
   "GET /rooms/{roomId}/members": "http/list-members",
   "GET /rooms/{roomId}/presence": "http/list-presence",
   "PUT /rooms/{roomId}/members/{userId}": "http/put-member",
@@ -78,6 +81,8 @@ export const postsToConnections = [
   "http/ban-user",
   "http/mute-user",
   "http/unmute-user",
+  // A read cursor's move is told to the room (`read`).
+  "http/mark-read",
 ] as const satisfies readonly HandlerModule[];
 
 /**
@@ -124,13 +129,24 @@ export const tableAccess: { readonly [Module in HandlerModule]: TableAccess | nu
   "http/get-room": { table: ["BatchGetItem", "Query"], indexes: [] },
   // Room.ensureDirect: BatchGetItem; a transaction of puts the first time; the caller's name (UpdateItem).
   "http/open-direct": { table: ["BatchGetItem", "PutItem", "UpdateItem"], indexes: [] },
-  // Member.rooms: the memberships (gsi1), the newest message per room (Query), the rooms (BatchGetItem).
+  // Member.rooms: the memberships (gsi1), the newest message per room (Query), the rooms (BatchGetItem), the
+  // caller's read cursors and the unread counts (Query).
   "http/my-rooms": { table: ["BatchGetItem", "Query"], indexes: ["Query"] },
   // RateLimit.hit (UpdateItem); Room.preparePost (BatchGetItem; room and member puts); Message.send: create or a
-  // transaction of puts, GetItem on replay.
+  // transaction of puts (a reply's with the parent's count, UpdateItem), GetItem on replay or a refused parent.
   "http/send-message": { table: ["BatchGetItem", "GetItem", "PutItem", "UpdateItem"], indexes: [] },
-  // Room.access (BatchGetItem), Message.list.
+  // Room.access (BatchGetItem), Message.list or Message.around (Query).
   "http/get-messages": { table: ["BatchGetItem", "Query"], indexes: [] },
+  // Room.access and Message.replies: the parent (GetItem), the thread (Query of gsi1), its rows (BatchGetItem).
+  "http/get-replies": { table: ["BatchGetItem", "GetItem"], indexes: ["Query"] },
+  // Read.mark: the access read (BatchGetItem), the message and the cursor (GetItem), two conditional upserts
+  // (UpdateItem), the unread count (Query); the move told to the room (Query of gsi1; prunes gone connections).
+  "http/mark-read": {
+    table: ["BatchGetItem", "DeleteItem", "GetItem", "Query", "UpdateItem"],
+    indexes: ["Query"],
+  },
+  // Read.receipts: the access read (BatchGetItem), the receipt rows (Query).
+  "http/list-reads": { table: ["BatchGetItem", "Query"], indexes: [] },
   // Member.list: the access read, the member rows and the presence rows (Query).
   "http/list-members": { table: ["BatchGetItem", "Query"], indexes: [] },
   // Room.access, Presence.list.

@@ -182,20 +182,27 @@ const scenarios: Record<HandlerModule, (handler: Handler) => Promise<() => Promi
     handler(httpEvent({ routeKey: "GET /rooms", path: "/rooms" }) as never),
   "http/send-message": async (handler) => {
     const [roomId, userId] = [uniqueId("room"), uniqueId("u")];
-    const send = (clientMessageId?: string) =>
+    const send = (clientMessageId?: string, parentId?: string) =>
       handler(
         httpEvent({
           routeKey: "POST /rooms/{roomId}/messages",
           path: `/rooms/${roomId}/messages`,
           pathParameters: { roomId },
-          body: JSON.stringify({ userId, username: "alice", text: "hi", clientMessageId }),
+          body: JSON.stringify({ userId, username: "alice", text: "hi", clientMessageId, parentId }),
         }) as never,
       );
     return async () => {
-      // A new room and an idempotency key (a transaction), its replay, then a plain send to a known room.
+      // A new room and an idempotency key (a transaction), its replay, then a plain send to a known room, a reply
+      // (a transaction with the parent's count) and a refused reply to a reply (the parent's GetItem).
       expect(await send("c-1")).toMatchObject({ statusCode: 201 });
       expect(await send("c-1")).toMatchObject({ statusCode: 200 });
-      expect(await send()).toMatchObject({ statusCode: 201 });
+      const plain = (await send()) as { statusCode: number; body: string };
+      expect(plain).toMatchObject({ statusCode: 201 });
+      const parentId = (JSON.parse(plain.body) as { message: { id: string } }).message.id;
+      const reply = (await send(undefined, parentId)) as { statusCode: number; body: string };
+      expect(reply).toMatchObject({ statusCode: 201 });
+      const replyId = (JSON.parse(reply.body) as { message: { id: string } }).message.id;
+      expect(await send(undefined, replyId)).toMatchObject({ statusCode: 400 });
     };
   },
   "http/get-messages": async (handler) => () =>
@@ -203,6 +210,52 @@ const scenarios: Record<HandlerModule, (handler: Handler) => Promise<() => Promi
       httpEvent({
         routeKey: "GET /rooms/{roomId}/messages",
         path: "/rooms/general/messages",
+        pathParameters: { roomId: "general" },
+      }) as never,
+    ),
+  "http/get-replies": async (handler) => {
+    const roomId = uniqueId("room").toLowerCase();
+    const parent = await Message.send({ roomId, userId: "u1", username: "alice", text: "top" });
+    await Message.send({ roomId, userId: "u2", username: "bob", text: "re", parentId: parent.message.id });
+    return async () =>
+      expect(
+        await handler(
+          httpEvent({
+            routeKey: "GET /rooms/{roomId}/messages/{messageId}/replies",
+            path: `/rooms/${roomId}/messages/${parent.message.id}/replies`,
+            pathParameters: { roomId, messageId: parent.message.id },
+          }) as never,
+        ),
+      ).toMatchObject({ statusCode: 200 });
+  },
+  "http/mark-read": async (handler) => {
+    const roomId = uniqueId("room").toLowerCase();
+    const sent: string[] = [];
+    for (const text of ["one", "two"]) {
+      sent.push((await Message.send({ roomId, userId: "u1", username: "alice", text })).message.id);
+    }
+    await goneConnection(roomId);
+    const mark = (messageId?: string) =>
+      handler(
+        httpEvent({
+          routeKey: "PUT /rooms/{roomId}/read",
+          path: `/rooms/${roomId}/read`,
+          pathParameters: { roomId },
+          headers: { "x-user-id": "reader" },
+          body: JSON.stringify({ messageId }),
+        }) as never,
+      );
+    // A move (told to the room, pruning the gone connection), then an older id (the cursor read back).
+    return async () => {
+      expect(await mark(sent[1])).toMatchObject({ statusCode: 200 });
+      expect(await mark(sent[0])).toMatchObject({ statusCode: 200 });
+    };
+  },
+  "http/list-reads": async (handler) => () =>
+    handler(
+      httpEvent({
+        routeKey: "GET /rooms/{roomId}/reads",
+        path: "/rooms/general/reads",
         pathParameters: { roomId: "general" },
       }) as never,
     ),

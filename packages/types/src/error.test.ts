@@ -99,6 +99,8 @@ describe("toErrorIssues", () => {
           text: "\u0000",
           createdAt: "2026-11-25T20:02:42.123Z",
           clientMessageId: null,
+          parentId: null,
+          replyCount: 0,
         },
       ],
       hasMore: false,

@@ -24,6 +24,10 @@ export const Limits = {
   banReasonMaxLength: 200,
   /** Users listed by `GET /rooms/{roomId}/presence` (its `count` is exact). */
   presenceMaxUsers: 100,
+  /** Unread messages counted per room at most: an `unreadCount` of 100 means "100 or more". */
+  unreadMaxCount: 100,
+  /** Read receipts (`GET /rooms/{roomId}/reads`, `read` frames) are kept for rooms of up to this many readers. */
+  readReceiptsMaxReaders: 100,
   /** Rooms one WebSocket connection may be subscribed to at once. */
   roomsPerConnection: 20,
   /** Request bodies and WebSocket frames, in UTF-8 bytes. */

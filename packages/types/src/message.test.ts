@@ -26,6 +26,8 @@ const message: ChatMessage = {
   text: "hello",
   createdAt: "2026-11-25T20:02:42.123Z",
   clientMessageId: null,
+  parentId: null,
+  replyCount: 0,
 };
 
 describe("ChatMessage", () => {
@@ -292,6 +294,21 @@ describe("GetMessagesQuery", () => {
     expect(issuesOf(result)).toEqual([{ path: "after", message: "use before or after, not both" }]);
   });
 
+  it.each(["before", "after"] as const)("rejects around with %s, on around", (cursor) => {
+    const result = v.safeParse(GetMessagesQuery, { around: ulid, [cursor]: laterUlid });
+
+    expect(result.success).toBe(false);
+    expect(issuesOf(result)).toEqual([
+      { path: "around", message: "use around alone, without before or after" },
+    ]);
+  });
+
+  it("reads an around query, upper-casing the id", () => {
+    const result = v.safeParse(GetMessagesQuery, { around: ulid.toLowerCase(), limit: "9" });
+
+    expect(result).toMatchObject({ success: true, output: { limit: 9, around: ulid } });
+  });
+
   it("reads a full page query", () => {
     const result = v.safeParse(GetMessagesQuery, { limit: "20", after: ulid });
 
@@ -304,6 +321,16 @@ describe("GetMessagesQuery", () => {
 
     expect(result.success).toBe(true);
     expect(result.output).toStrictEqual({ limit: 10 });
+  });
+});
+
+describe("SendMessageRequest with parentId", () => {
+  it("takes a parent message id, and refuses one that is not a message id", () => {
+    const good = v.safeParse(SendMessageRequest, { userId: "u1", username: "a", text: "hi", parentId: ulid });
+    const bad = v.safeParse(SendMessageRequest, { userId: "u1", username: "a", text: "hi", parentId: "x" });
+
+    expect(good).toMatchObject({ success: true, output: { parentId: ulid } });
+    expect(issuesOf(bad)).toEqual([{ path: "parentId", message: "must be a message id" }]);
   });
 });
 

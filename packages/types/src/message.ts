@@ -12,6 +12,10 @@ export const ChatMessage = v.object({
   text: MessageText,
   createdAt: Timestamp,
   clientMessageId: v.nullable(ClientMessageId),
+  /** The message this one replies to (threads are one level deep); null for a top-level message. */
+  parentId: v.nullable(MessageId),
+  /** How many replies a top-level message has (0 for a reply). */
+  replyCount: v.pipe(v.number(), v.integer(), v.minValue(0)),
 });
 export type ChatMessage = v.InferOutput<typeof ChatMessage>;
 
@@ -25,6 +29,8 @@ export const SendMessageRequest = v.strictObject({
   username: v.optional(Username),
   text: MessageText,
   clientMessageId: v.optional(ClientMessageId),
+  /** Makes the message a reply to this top-level message of the room. */
+  parentId: v.optional(MessageId),
 });
 export type SendMessageRequest = v.InferOutput<typeof SendMessageRequest>;
 
@@ -58,6 +64,7 @@ export const GetMessagesQuery = v.pipe(
     limit: v.optional(Limit, String(Limits.historyDefaultLimit)),
     before: v.optional(Cursor),
     after: v.optional(Cursor),
+    around: v.optional(Cursor),
   }),
   v.forward(
     v.check(
@@ -65,6 +72,13 @@ export const GetMessagesQuery = v.pipe(
       "use before or after, not both",
     ),
     ["after"],
+  ),
+  v.forward(
+    v.check(
+      (query) => query.around === undefined || (query.before === undefined && query.after === undefined),
+      "use around alone, without before or after",
+    ),
+    ["around"],
   ),
 );
 export type GetMessagesQuery = v.InferOutput<typeof GetMessagesQuery>;
@@ -74,5 +88,42 @@ export const GetMessagesResponse = v.object({
   roomId: RoomId,
   messages: v.array(ChatMessage),
   hasMore: v.boolean(),
+  /** With `around` only: whether messages older than the page exist (`hasMore` says the same). */
+  hasOlder: v.optional(v.boolean()),
+  /** With `around` only: whether messages newer than the page exist. */
+  hasNewer: v.optional(v.boolean()),
 });
 export type GetMessagesResponse = v.InferOutput<typeof GetMessagesResponse>;
+
+/** Path parameters of the `/rooms/{roomId}/messages/{messageId}/...` routes. */
+export const RoomMessagePath = v.object({ roomId: RoomId, messageId: MessageId });
+export type RoomMessagePath = v.InferOutput<typeof RoomMessagePath>;
+
+/**
+ * Query of `GET /rooms/{roomId}/messages/{messageId}/replies`: paged like the room's history (without `after`:
+ * the newest `limit` replies, older than `before`; with `after`: the oldest `limit` newer than it).
+ */
+export const GetRepliesQuery = v.pipe(
+  v.object({
+    limit: v.optional(Limit, String(Limits.historyDefaultLimit)),
+    before: v.optional(Cursor),
+    after: v.optional(Cursor),
+  }),
+  v.forward(
+    v.check(
+      (query) => query.before === undefined || query.after === undefined,
+      "use before or after, not both",
+    ),
+    ["after"],
+  ),
+);
+export type GetRepliesQuery = v.InferOutput<typeof GetRepliesQuery>;
+
+/** A page of a thread's replies, oldest first; `hasMore` as in the room's history. */
+export const GetRepliesResponse = v.object({
+  roomId: RoomId,
+  parentId: MessageId,
+  messages: v.array(ChatMessage),
+  hasMore: v.boolean(),
+});
+export type GetRepliesResponse = v.InferOutput<typeof GetRepliesResponse>;

@@ -120,10 +120,17 @@ describe("PresenceResponse", () => {
 });
 
 describe("MyRoomsResponse", () => {
-  it("is the caller's rooms with their role and the newest message, or null", () => {
-    const input = { rooms: [{ room, role: "member", lastMessage: null }], nextCursor: "WyJhIl0" };
+  it("is the caller's rooms with their role, the newest message (or null) and the read state", () => {
+    const entry = { room, role: "member", lastMessage: null, lastReadId: null, unreadCount: 0 };
+    const input = { rooms: [entry], nextCursor: "WyJhIl0" };
 
     expect(v.safeParse(MyRoomsResponse, input)).toMatchObject({ success: true, output: input });
+  });
+
+  it("caps unreadCount at 100 (100 or more)", () => {
+    const entry = { room, role: "member", lastMessage: null, lastReadId: null, unreadCount: 101 };
+
+    expect(v.safeParse(MyRoomsResponse, { rooms: [entry], nextCursor: null }).success).toBe(false);
   });
 });
 

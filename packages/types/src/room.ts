@@ -2,6 +2,7 @@ import * as v from "valibot";
 import { RoomId, Timestamp, UserId, Username } from "./fields";
 import { Limits } from "./limits";
 import { ChatMessage } from "./message";
+import { ReadState } from "./read";
 
 const codePoints = (value: string): number => [...value].length;
 
@@ -128,7 +129,12 @@ export const PresenceResponse = v.object({
 export type PresenceResponse = v.InferOutput<typeof PresenceResponse>;
 
 /** One entry of `GET /me/rooms`: a room of the caller, their role, and its newest message. */
-export const MyRoom = v.object({ room: Room, role: Role, lastMessage: v.nullable(ChatMessage) });
+export const MyRoom = v.object({
+  room: Room,
+  role: Role,
+  lastMessage: v.nullable(ChatMessage),
+  ...ReadState.entries,
+});
 export type MyRoom = v.InferOutput<typeof MyRoom>;
 
 /** `GET /me/rooms`: the caller's rooms, latest activity first. */

@@ -17,6 +17,8 @@ const message: ChatMessage = {
   text: "hello",
   createdAt: "2026-11-25T20:02:42.123Z",
   clientMessageId: "c-1",
+  parentId: null,
+  replyCount: 0,
 };
 
 describe("ConnectQuery", () => {

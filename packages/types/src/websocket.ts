@@ -1,6 +1,6 @@
 import * as v from "valibot";
 import { ErrorResponse } from "./error";
-import { ClientMessageId, MessageText, RoomId, Timestamp, UserId, Username } from "./fields";
+import { ClientMessageId, MessageId, MessageText, RoomId, Timestamp, UserId, Username } from "./fields";
 import { DEFAULT_ROOM_ID } from "./limits";
 import { ChatMessage } from "./message";
 import { Member } from "./room";
@@ -28,6 +28,8 @@ export const SendFrame = v.strictObject({
   roomId: RoomId,
   text: MessageText,
   clientMessageId: v.optional(ClientMessageId),
+  /** Makes the message a reply, as in `POST /rooms/{roomId}/messages`. */
+  parentId: v.optional(MessageId),
 });
 export type SendFrame = v.InferOutput<typeof SendFrame>;
 
@@ -119,6 +121,15 @@ export const MemberFrame = v.object({
 });
 export type MemberFrame = v.InferOutput<typeof MemberFrame>;
 
+/** A user's read cursor in the room moved forward (in rooms of up to 100 connections, like presence). */
+export const ReadFrame = v.object({
+  type: v.literal("read"),
+  roomId: RoomId,
+  userId: UserId,
+  messageId: MessageId,
+});
+export type ReadFrame = v.InferOutput<typeof ReadFrame>;
+
 /**
  * A frame was rejected; the connection stays open. A rejected `send` carries its `clientMessageId` (null if it had
  * none), so the client knows which optimistic message failed; a rejected room frame carries its `roomId`.
@@ -141,6 +152,7 @@ export const ServerFrame = v.variant("type", [
   TypingNoticeFrame,
   PresenceFrame,
   MemberFrame,
+  ReadFrame,
   ErrorFrame,
 ]);
 export type ServerFrame = v.InferOutput<typeof ServerFrame>;

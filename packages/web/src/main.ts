@@ -12,6 +12,7 @@ import { colourOf, initialOf, MessageList } from "./message-list";
 import { clearNotice, explain, RoomPanel, showNotice, unsubscribedText } from "./room-panel";
 import { showRefused, signIn } from "./sign-in";
 import { type Identity, storage } from "./storage";
+import { ThreadPanel } from "./thread-panel";
 import { typingText } from "./typing-text";
 import { element, ui } from "./ui";
 import "./style.css";
@@ -46,6 +47,13 @@ let current: string | undefined;
 /** Followed rooms, least recently viewed first: the first goes when a 21st is opened. */
 const views = new Map<string, RoomView>();
 let listed: string[] = [];
+/** Unread counts of the user's rooms as `GET /me/rooms` last said, for rooms this page does not follow. */
+const serverUnread = new Map<string, number>();
+/** The newest id this page marked read, per room: the cursor only moves forward, so each id is sent once. */
+const marked = new Map<string, string>();
+/** Read cursors of the shown room's readers (small rooms), for "Seen by". */
+let reads = new Map<string, string>();
+const thread = new ThreadPanel({ client: () => client, connection: () => connection });
 const typists = new TypingTracker();
 let typingTimer: ReturnType<typeof setTimeout> | undefined;
 const panel = new RoomPanel({
@@ -73,9 +81,12 @@ const renderRooms = () => {
     if (view) open.dataset.followed = "true";
     open.addEventListener("click", () => enterRoom(roomId));
     item.append(open);
-    if (view && view.unread > 0) {
-      const badge = element("span", "unread", String(view.unread));
-      badge.setAttribute("aria-label", `${view.unread} new`);
+    const unread = roomId === current ? 0 : (view?.unread ?? serverUnread.get(roomId) ?? 0);
+    if (unread > 0) {
+      const shown = unread >= Limits.unreadMaxCount ? `${Limits.unreadMaxCount}+` : String(unread);
+      const badge = element("span", "unread", shown);
+      badge.dataset.testid = "unread";
+      badge.setAttribute("aria-label", `${shown} new`);
       open.append(badge);
     }
     if (view && roomId !== current) {
@@ -93,11 +104,18 @@ const renderRooms = () => {
 
 const refreshRooms = async () => {
   try {
-    const rooms = await client?.rooms();
-    if (rooms) {
-      listed = rooms.map(({ roomId }) => roomId);
-      renderRooms();
+    if (!client) return;
+    const [rooms, mine] = await Promise.all([client.rooms(), client.myRooms({ limit: 100 })]);
+    for (const entry of mine.rooms) {
+      serverUnread.set(entry.room.roomId, entry.unreadCount);
+      // A followed room not shown: what arrived before this page was open counts too.
+      const view = views.get(entry.room.roomId);
+      if (view && entry.room.roomId !== current) view.unread = Math.max(view.unread, entry.unreadCount);
     }
+    listed = [
+      ...new Set([...rooms.map(({ roomId }) => roomId), ...mine.rooms.map(({ room }) => room.roomId)]),
+    ];
+    renderRooms();
   } catch (error) {
     console.warn("could not list rooms", error);
   }
@@ -145,9 +163,14 @@ const follow = (roomId: string): RoomView => {
   list.setAttribute("aria-live", "polite");
   const view: RoomView = {
     element: list,
-    list: new MessageList(list, client?.userId ?? "", (clientMessageId) => {
-      connection?.retry(clientMessageId).catch(() => undefined);
-    }),
+    list: new MessageList(
+      list,
+      client?.userId ?? "",
+      (clientMessageId) => {
+        connection?.retry(clientMessageId).catch(() => undefined);
+      },
+      (parentId) => openThread(roomId, parentId),
+    ),
     ready: false,
     unread: 0,
   };
@@ -176,8 +199,62 @@ const dropRoom = (roomId: string, notice: string) => {
   renderMembers([]);
 };
 
+const openThread = (roomId: string, parentId: string) => {
+  const parent = views.get(roomId)?.element.querySelector(`[data-id="${parentId}"] .text`);
+  void thread.open(roomId, parentId, parent?.textContent ?? "");
+};
+
+/** Marks read the newest message the shown room shows (each id once: the cursor only moves forward). */
+const markShown = () => {
+  const roomId = current;
+  const newest = roomId === undefined ? undefined : views.get(roomId)?.list.newestId;
+  if (!client || roomId === undefined || !newest || (marked.get(roomId) ?? "") >= newest) return;
+  marked.set(roomId, newest);
+  serverUnread.set(roomId, 0);
+  client.markRead(roomId, newest).catch((error: unknown) => console.warn("could not mark read", error));
+};
+
+/** "Seen by" under the user's newest message of the shown room, from the readers' cursors. */
+const renderSeen = () => {
+  const view = current === undefined ? undefined : views.get(current);
+  const mine = view?.list.myLastId;
+  if (!view) return;
+  const me = client?.userId;
+  // Names from who wrote here, else from who is connected (readers who never wrote), else the user id.
+  const present = new Map(
+    (current === undefined ? [] : (connection?.members(current) ?? [])).map((user) => [
+      user.userId,
+      user.username,
+    ]),
+  );
+  const names = [...reads]
+    .filter(([userId, lastReadId]) => userId !== me && mine !== undefined && lastReadId >= mine)
+    .map(([userId]) => {
+      const written = view.list.nameOf(userId);
+      return written !== userId ? written : (present.get(userId) ?? userId);
+    })
+    .sort();
+  view.list.showSeenBy(names);
+};
+
+const refreshSeen = async (roomId: string) => {
+  try {
+    const receipts = (await client?.reads(roomId)) ?? [];
+    if (roomId !== current) return;
+    reads = new Map(receipts.map(({ userId, lastReadId }) => [userId, lastReadId]));
+    renderSeen();
+  } catch {
+    // Receipts are kept for rooms of up to 100 readers: a bigger room shows none.
+    reads = new Map();
+  }
+};
+
 const enterRoom = (roomId: string) => {
   if (!connection) return;
+  if (roomId !== current) {
+    thread.close();
+    reads = new Map();
+  }
   const view = follow(roomId);
   // Resolves at once when subscribed; a room the user may not read rejects with the API's refusal.
   connection.join(roomId).catch((error: unknown) => {
@@ -201,6 +278,9 @@ const enterRoom = (roomId: string) => {
   scrollToBottom();
   renderRooms();
   renderMembers(connection.members(roomId));
+  serverUnread.set(roomId, 0);
+  markShown();
+  void refreshSeen(roomId);
   void panel.refresh(roomId);
   renderTyping();
   ui.input.focus();
@@ -228,13 +308,17 @@ const connectAs = (identity: Identity, roomId: string) => {
     if (!view) return;
     const shown = message.roomId === current;
     const keepUp = shown && (nearBottom() || message.userId === me);
-    view.list.add(message);
+    const added = view.list.add(message);
+    thread.message(message);
+    if (added && view.ready && message.parentId !== null) view.list.countReply(message.parentId);
     typists.stopped(message.roomId, message.userId);
     if (shown && !panel.knows(message.userId)) void panel.refresh(message.roomId);
     if (shown) {
       updateEmpty();
       renderTyping();
       if (keepUp) scrollToBottom();
+      markShown();
+      if (message.userId === me) renderSeen();
     } else if (view.ready && message.userId !== me) {
       view.unread++;
       renderRooms();
@@ -249,6 +333,15 @@ const connectAs = (identity: Identity, roomId: string) => {
   live.on("ready", ({ roomId: id }) => {
     const view = views.get(id);
     if (view) view.ready = true;
+    if (id === current) {
+      markShown();
+      void refreshSeen(id);
+    }
+  });
+  live.on("read", ({ roomId: id, userId, messageId }) => {
+    if (id !== current) return;
+    reads.set(userId, messageId);
+    renderSeen();
   });
   live.on("typing", (notice) => {
     typists.add(notice);

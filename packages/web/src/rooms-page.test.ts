@@ -136,3 +136,68 @@ describe("rooms people belong to, on the chat page in Chromium", () => {
     await screenshot(alice, "alice-owner");
   });
 });
+
+describe("threads, unread badges and read receipts, on the chat page in Chromium", () => {
+  let dora: Page;
+  let eve: Page;
+  const roomButton = (page: Page, roomId: string) => page.locator(".room-button", { hasText: roomId });
+  const badge = (page: Page, roomId: string) => roomButton(page, roomId).locator('[data-testid="unread"]');
+
+  it("shows an unread badge for a room not shown, clears it when opened, and keeps the count on the server", async () => {
+    [dora, eve] = [await person("Dora"), await person("Eve")];
+    await openRoom(dora, "newsdesk");
+    await dora.locator("#room-title", { hasText: "newsdesk" }).waitFor();
+    await say(dora, "Dora is on the desk");
+    await shows(dora, "Dora is on the desk");
+    await roomButton(dora, "general").click();
+    await dora.locator("#room-title", { hasText: "general" }).waitFor();
+
+    await openRoom(eve, "newsdesk");
+    await eve.locator("#room-title", { hasText: "newsdesk" }).waitFor();
+    await say(eve, "Breaking one");
+    await say(eve, "Breaking two");
+    await badge(dora, "newsdesk").filter({ hasText: "2" }).waitFor();
+    await roomButton(dora, "newsdesk").click();
+    await shows(dora, "Breaking two");
+    await badge(dora, "newsdesk").waitFor({ state: "detached" });
+    await roomButton(dora, "general").click();
+    await dora.locator("#room-title", { hasText: "general" }).waitFor();
+    await say(eve, "Breaking three");
+    await badge(dora, "newsdesk").filter({ hasText: "1" }).waitFor();
+    // A new page knows only what the server says: the opened room was marked read up to "Breaking two".
+    await dora.reload();
+    await live(dora);
+
+    await badge(dora, "newsdesk").filter({ hasText: "1" }).waitFor();
+    expect(await badge(dora, "newsdesk").textContent()).toBe("1");
+    await screenshot(dora, "dora-unread-badge");
+  });
+
+  it("shows a reply in the thread panel of another page, and 'Seen by' under one's own last message", async () => {
+    await openRoom(dora, "threads");
+    await dora.locator("#room-title", { hasText: "threads" }).waitFor();
+    await say(dora, "Who takes the late shift?");
+    await shows(dora, "Who takes the late shift?");
+    await openRoom(eve, "threads");
+    await eve.locator("#room-title", { hasText: "threads" }).waitFor();
+    await shows(eve, "Who takes the late shift?");
+    const question = (page: Page) =>
+      page.locator('#messages [data-testid="message"]', { hasText: "Who takes the late shift?" });
+    await dora.locator('[data-testid="seen-by"]', { hasText: "Seen by Eve" }).waitFor();
+
+    await question(dora).locator('[data-testid="thread-button"]').click();
+    await dora.locator("#thread:not([hidden])").waitFor();
+    await question(eve).locator('[data-testid="thread-button"]').click();
+    await eve.fill("#thread-input", "I will take it");
+    await eve.press("#thread-input", "Enter");
+
+    await dora
+      .locator('#thread-messages [data-testid="message"] .text', { hasText: "I will take it" })
+      .waitFor();
+    await question(dora).locator('[data-testid="thread-button"]', { hasText: "1 reply" }).waitFor();
+    expect(await eve.locator("#thread-messages .text").allTextContents()).toEqual(["I will take it"]);
+    expect(await dora.locator("#thread-parent").textContent()).toBe("Who takes the late shift?");
+    expect(problems).toEqual([]);
+    await screenshot(dora, "dora-thread");
+  });
+});

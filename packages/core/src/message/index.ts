@@ -3,3 +3,4 @@ export { type ListOptions, type ListResult, list } from "./list";
 export { MessageEntity, type MessageItem, toChatMessage } from "./message-entity";
 export { type SendInput, type SendResult, send } from "./send";
 export { fromStreamImage } from "./stream-image";
+export { type AroundResult, around, replies } from "./thread";

@@ -2,7 +2,11 @@ import type { ChatMessage } from "@chat/types";
 import type { EntityItem } from "electrodb";
 import { Entity, entityConfig, keys } from "../entity";
 
-/** Messages by room, sorted by id: a page of history is one Query. */
+/**
+ * Messages by room, sorted by id: a page of history is one Query. Replies are also on `gsi1` by parent, sorted by
+ * id (a sparse index: only rows with a `parentId` get its keys), so a thread's page is one Query of the index and
+ * one BatchGetItem of the rows (the index projects no message attributes).
+ */
 export const MessageEntity = new Entity(
   {
     model: { entity: "message", service: "chat", version: "1" },
@@ -14,9 +18,22 @@ export const MessageEntity = new Entity(
       text: { type: "string", required: true },
       createdAt: { type: "string", required: true },
       clientMessageId: { type: "string" },
+      /** The top-level message this one replies to; absent on top-level messages. */
+      parentId: { type: "string" },
+      /**
+       * A reply's own id again, set on replies only: the thread index's sort key. ElectroDB writes an index's keys
+       * when every composite of it is present, so a composite top-level messages lack keeps them out of the index.
+       */
+      replyId: { type: "string" },
+      /** Replies of a top-level message, counted in the transaction that stores each reply; absent means 0. */
+      replyCount: { type: "number" },
     },
     indexes: {
       byRoom: keys.primary(["roomId"], ["id"]),
+      byParent: {
+        ...keys.gsi1(["parentId"], ["replyId"]),
+        condition: (item: { parentId?: string | undefined }) => item.parentId !== undefined,
+      },
     },
   },
   entityConfig(),
@@ -33,4 +50,6 @@ export const toChatMessage = (item: MessageItem): ChatMessage => ({
   text: item.text,
   createdAt: item.createdAt,
   clientMessageId: item.clientMessageId ?? null,
+  parentId: item.parentId ?? null,
+  replyCount: item.replyCount ?? 0,
 });

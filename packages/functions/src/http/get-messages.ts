@@ -10,23 +10,29 @@ export const operation = {
   description:
     "Without `after`: the newest `limit` messages (older than `before` if given); `hasMore` says whether older " +
     "ones exist. With `after`: the oldest `limit` messages newer than it (reconnect catch-up); `hasMore` says " +
-    "whether newer ones exist. An unknown room reads as empty. For the room's readers (public: anyone not banned; " +
-    "private: members; direct: its two users).",
+    "whether newer ones exist. With `around` (a message id, alone): the page around that message, about half " +
+    "older, the message, the rest newer, with `hasOlder` and `hasNewer` (`hasMore` equals `hasOlder`); 404 " +
+    "`not_found` when the room has no such message. An unknown room reads as empty. For the room's readers " +
+    "(public: anyone not banned; private: members; direct: its two users).",
   params: RoomPath,
   query: GetMessagesQuery,
   parameters: {
     before: "Page back from this id; not with `after`",
     after: "Read forward from this id; not with `before`",
+    around: "The page around this id (jump to a message); not with `before` or `after`",
   },
   responses: { 200: { schema: GetMessagesResponse, description: "The page" } },
-  errors: ["validation_failed", "forbidden", "rate_limited", "unavailable"],
+  errors: ["validation_failed", "forbidden", "not_found", "rate_limited", "unavailable"],
 } as const satisfies Operation;
 
 export const handler = http(operation, async (request) => {
   const { params, query } = request;
-  const { messages, hasMore } = await asReader(request, async (caller) => {
-    Room.authorize("read", { ...(await Room.access(params.roomId, caller)), caller });
-    return Message.list(params.roomId, query);
+  const { roomId } = params;
+  const body = await asReader(request, async (caller) => {
+    Room.authorize("read", { ...(await Room.access(roomId, caller)), caller });
+    if (query.around === undefined) return { roomId, ...(await Message.list(roomId, query)) };
+    const page = await Message.around(roomId, query.around, query.limit);
+    return { roomId, ...page, hasMore: page.hasOlder };
   });
-  return { status: 200, body: { roomId: params.roomId, messages, hasMore } };
+  return { status: 200, body };
 });

@@ -322,7 +322,15 @@ describe("GET /me/rooms", () => {
     const none = await call("GET /me/rooms");
 
     expect(body).toEqual({
-      rooms: [{ room: expect.objectContaining({ roomId }), role: "owner", lastMessage: null }],
+      rooms: [
+        {
+          room: expect.objectContaining({ roomId }),
+          role: "owner",
+          lastMessage: null,
+          lastReadId: null,
+          unreadCount: 0,
+        },
+      ],
       nextCursor: null,
     });
     expect([status(none), errorCode(none)]).toEqual([400, "validation_failed"]);

@@ -12,6 +12,9 @@ export const operation = {
     "`preferred_username` claim). Without token auth both are required. " +
     `A \`clientMessageId\` makes the send idempotent for ${Limits.idempotencyTtlSeconds / 3600} hours per (roomId, ` +
     "userId, clientMessageId): a repeat answers 200 with the first message and stores nothing new, so retry freely. " +
+    "With `parentId` the message is a reply to that top-level message of the room (threads are one level deep): " +
+    "404 `not_found` when the room has no such message, 400 `validation_failed` when it is itself a reply. The " +
+    "reply and the parent's `replyCount` are stored in one transaction, so a replay never counts twice. " +
     `Bodies over ${Limits.maxBodyBytes} bytes get 413; unknown body fields are refused.`,
   params: RoomPath,
   body: SendMessageRequest,
@@ -26,6 +29,7 @@ export const operation = {
     "invalid_json",
     "validation_failed",
     "forbidden",
+    "not_found",
     "payload_too_large",
     "rate_limited",
     "unavailable",
@@ -34,8 +38,8 @@ export const operation = {
 
 export const handler = http(operation, async ({ params, body, identity, log }) => {
   const { userId, username, admin } = resolveCaller(identity, body);
-  const { text, clientMessageId } = body;
-  const input = { roomId: params.roomId, userId, username, text, clientMessageId };
+  const { text, clientMessageId, parentId } = body;
+  const input = { roomId: params.roomId, userId, username, text, clientMessageId, parentId };
   const { message, created } = await sendMessage(input, log, { admin });
   return { status: created ? 201 : 200, body: { message } };
 });

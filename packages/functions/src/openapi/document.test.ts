@@ -244,6 +244,7 @@ describe("the OpenAPI document", () => {
       "#/components/schemas/TypingNoticeFrame",
       "#/components/schemas/PresenceFrame",
       "#/components/schemas/MemberFrame",
+      "#/components/schemas/ReadFrame",
       "#/components/schemas/ErrorFrame",
     ]);
     expect(refsIn(frames.ClientFrame)).toEqual([
