@@ -45,7 +45,7 @@ export const api = new sst.aws.ApiGatewayV2("Api", {
 const { auth } = config.settings;
 const authorizer =
   auth.mode === "jwt"
-    ? api.addAuthorizer({ name: "Jwt", jwt: { issuer: auth.issuer, audiences: [auth.audience] } })
+    ? api.addAuthorizer({ name: "Jwt", jwt: { issuer: auth.issuer, audiences: [...auth.audiences] } })
     : null;
 const isPublic = (route: string) => (publicHttpRoutes as readonly string[]).includes(route);
 

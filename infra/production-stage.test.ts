@@ -3,7 +3,8 @@ import { describeStagePlan } from "./test/stage-plan-suite";
 // One stage per file: each file runs in its own process, and Pulumi's runtime state is global to a process.
 // Production requires tokens: the deployer names the identity provider (a made-up one here).
 process.env.CHAT_JWT_ISSUER = "https://auth.example.com";
-process.env.CHAT_JWT_AUDIENCE = "chat-api";
+// Two audiences: an API identifier, and a Cognito app client id (its access tokens carry it as `client_id`).
+process.env.CHAT_JWT_AUDIENCE = "chat-api, 4mq0cognitoappclient";
 // Production names its browser origins; the HTTP API must allow exactly those.
 const corsOrigins = ["https://chat.example.com", "https://admin.example.com"];
 process.env.CHAT_CORS_ORIGINS = corsOrigins.join(", ");

@@ -82,19 +82,24 @@ const stream: StreamReading = {
 };
 
 /**
- * Token auth for a stage, from the deployer's environment: the issuer (an OIDC provider: Cognito, Auth0, Clerk...)
- * and the audience its tokens carry. Its keys are found through `<issuer>/.well-known/openid-configuration`.
+ * Token auth for a stage, from the deployer's environment: the issuer (an OIDC provider: Cognito, Auth0, Okta...)
+ * and the audiences its tokens may be for (`CHAT_JWT_AUDIENCE`, comma-separated: an API identifier, or a Cognito
+ * app client id, which access tokens carry as `client_id`). Its keys are found through the `jwks_uri` of
+ * `<issuer>/.well-known/openid-configuration`, by API Gateway and by the socket's authorizer alike.
  */
 const jwtFromEnvironment = (stage: string): AuthSettings => {
   const issuer = process.env.CHAT_JWT_ISSUER;
-  const audience = process.env.CHAT_JWT_AUDIENCE;
-  if (!issuer || !audience) {
+  const audiences = (process.env.CHAT_JWT_AUDIENCE ?? "")
+    .split(",")
+    .map((audience) => audience.trim())
+    .filter(Boolean);
+  if (!issuer || audiences.length === 0) {
     throw new Error(
       `Stage "${stage}" requires tokens: set CHAT_JWT_ISSUER and CHAT_JWT_AUDIENCE to your identity provider's ` +
-        "issuer URL and audience (or CHAT_AUTH=none to deploy it open).",
+        "issuer URL and audience(s) (or CHAT_AUTH=none to deploy it open).",
     );
   }
-  return { mode: "jwt", issuer, audience };
+  return { mode: "jwt", issuer, audiences };
 };
 
 /**

@@ -284,7 +284,7 @@ export const describeStagePlan = (
         const jwt = authorizers.find((a) => a.inputs.authorizerType === "JWT");
         const lambda = authorizers.find((a) => a.inputs.authorizerType === "REQUEST");
         expect(jwt?.inputs).toMatchObject({
-          jwtConfiguration: { issuer: auth.issuer, audiences: [auth.audience] },
+          jwtConfiguration: { issuer: auth.issuer, audiences: auth.audiences },
           identitySources: ["$request.header.Authorization"],
         });
         expect(lambda?.inputs.identitySources).toEqual(["route.request.querystring.token"]);

@@ -6,6 +6,7 @@ import { ensureTable } from "@chat/core/table";
 import { startDynamoDbLocal } from "@chat/dynamodb-local";
 import { sdkEnvironment } from "@chat/dynamodb-local/environment";
 import { defaultSettings, type Settings } from "@chat/functions/settings";
+import type { TokenIssuer } from "@chat/functions/token";
 import { createDevIssuer, type DevIssuer } from "./dev-issuer";
 import { createJwtAuthorizer } from "./gateway-auth";
 import { answerClientErrors, answerWhileStarting } from "./gateway-response";
@@ -27,6 +28,11 @@ export interface LocalStackOptions {
   stage?: string;
   /** `jwt`: protected routes need a token from the development issuer (mint one with `pnpm mint-token <userId>`). */
   auth?: "none" | "jwt";
+  /**
+   * With `auth: "jwt"`, check tokens of this identity provider instead of the development issuer's (a test issuer
+   * on loopback, or a real provider's https issuer): the same issuer and audiences a deployed stage is given.
+   */
+  identityProvider?: TokenIssuer;
   /** CORS allow-list of the HTTP API; `*` (the default) allows any origin. */
   corsOrigins?: readonly string[];
   /** Stage admins: user ids that act as owner in every room (`CHAT_ADMINS=a,b` for `pnpm dev`). */
@@ -83,10 +89,11 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     }
 
     const issuer = await createDevIssuer(`http://127.0.0.1:${ws.port}`);
+    const provider = options.identityProvider ?? { issuer: issuer.issuer, audiences: [issuer.audience] };
     const settings: Settings = {
       auth:
         options.auth === "jwt"
-          ? { mode: "jwt", issuer: issuer.issuer, audience: issuer.audience }
+          ? { mode: "jwt", issuer: provider.issuer, audiences: [...provider.audiences] }
           : { mode: "none" },
       admins: [...(options.admins ?? [])],
       limits: { ...defaultSettings.limits, ...options.limits },
