@@ -11,4 +11,6 @@ process.env.CHAT_CORS_ORIGINS = corsOrigins.join(", ");
 // Stage admins act as owner in every room: every handler is told who they are.
 const admins = ["ops-1", "ops-2@example.com"];
 process.env.CHAT_ADMINS = admins.join(", ");
+// Production alarms must reach someone: here an address (the stage makes its topic and subscribes it).
+process.env.CHAT_ALARM_EMAIL = "oncall@example.com";
 describeStagePlan("production", { corsOrigins, admins });

@@ -42,8 +42,20 @@ export interface AlarmThresholds {
   iteratorAgeMs: number;
   /** HTTP API responses with a 5xx status, summed over 5 minutes. */
   http5xxCount: number;
+  /** Invocations of one function that failed (threw, timed out, ran out of memory), summed over 5 minutes. */
+  functionErrorCount: number;
+  /** Invocations of one function that Lambda refused for lack of concurrency, summed over 5 minutes. */
+  functionThrottleCount: number;
+  /** WebSocket API integration errors (a handler failed) or execution errors (it could not be called), per 5 minutes. */
+  socketErrorCount: number;
   evaluationPeriods: number;
 }
+
+/**
+ * Where the stage's alarms go: an e-mail address (the stage gets its own SNS topic, subscribed to it; the address
+ * must confirm the subscription AWS mails it) or an SNS topic that already exists (a pager's, a chat integration's).
+ */
+export type AlarmRoute = { email: string } | { topicArn: string };
 
 /** The configuration of one stage. */
 export interface StageConfig {
@@ -58,6 +70,8 @@ export interface StageConfig {
   functions: Record<FunctionKind, FunctionSize>;
   stream: StreamReading;
   alarms: AlarmThresholds;
+  /** Who is told when an alarm goes off (and when it is over); required on production stages. */
+  alarmRoute: AlarmRoute | null;
 }
 
 /** Functions are sized by what they do: answer a request, handle a socket event, or fan a message out. */
@@ -161,6 +175,39 @@ const corsOriginsFor = (stage: string, production: boolean): readonly string[] =
   return listed;
 };
 
+const emailAddress = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const snsTopicArn = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
+
+/**
+ * Where a stage's alarms go, from the deployer's environment: `CHAT_ALARM_EMAIL` (an address) or
+ * `CHAT_ALARM_TOPIC_ARN` (an existing SNS topic), not both. A production stage must name one: an alarm nobody
+ * receives is a dashboard nobody watches.
+ */
+const alarmRouteFor = (stage: string, production: boolean): AlarmRoute | null => {
+  const email = process.env.CHAT_ALARM_EMAIL?.trim() || undefined;
+  const topicArn = process.env.CHAT_ALARM_TOPIC_ARN?.trim() || undefined;
+  if (email && topicArn) {
+    throw new Error("Set CHAT_ALARM_EMAIL or CHAT_ALARM_TOPIC_ARN for the stage's alarms, not both.");
+  }
+  if (email !== undefined) {
+    if (!emailAddress.test(email)) throw new Error(`CHAT_ALARM_EMAIL: "${email}" is not an e-mail address.`);
+    return { email };
+  }
+  if (topicArn !== undefined) {
+    if (!snsTopicArn.test(topicArn)) {
+      throw new Error(
+        `CHAT_ALARM_TOPIC_ARN: "${topicArn}" is not an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>).`,
+      );
+    }
+    return { topicArn };
+  }
+  if (!production) return null;
+  throw new Error(
+    `Stage "${stage}" is a production stage: its alarms must reach someone. Set CHAT_ALARM_EMAIL to an address ` +
+      "(it gets a subscription to confirm) or CHAT_ALARM_TOPIC_ARN to an existing SNS topic.",
+  );
+};
+
 const isOrigin = (value: string): boolean => {
   try {
     const url = new URL(value);
@@ -170,24 +217,42 @@ const isOrigin = (value: string): boolean => {
   }
 };
 
-const developmentConfig: Omit<StageConfig, "settings" | "corsAllowOrigins"> = {
+const developmentConfig: Omit<StageConfig, "settings" | "corsAllowOrigins" | "alarmRoute"> = {
   production: false,
   httpThrottle: { rateLimit: 50, burstLimit: 100 },
   socketThrottle: { rateLimit: 50, burstLimit: 100 },
   logRetention: "1 week",
   functions,
   stream,
-  alarms: { broadcastFailurePercent: 10, iteratorAgeMs: 300_000, http5xxCount: 20, evaluationPeriods: 3 },
+  alarms: {
+    broadcastFailurePercent: 10,
+    iteratorAgeMs: 300_000,
+    http5xxCount: 20,
+    functionErrorCount: 10,
+    functionThrottleCount: 10,
+    socketErrorCount: 20,
+    evaluationPeriods: 3,
+  },
 };
 
-const productionConfig: Omit<StageConfig, "settings" | "corsAllowOrigins"> = {
+const productionConfig: Omit<StageConfig, "settings" | "corsAllowOrigins" | "alarmRoute"> = {
   production: true,
   httpThrottle: { rateLimit: 500, burstLimit: 1000 },
   socketThrottle: { rateLimit: 500, burstLimit: 1000 },
   logRetention: "3 months",
   functions,
   stream,
-  alarms: { broadcastFailurePercent: 1, iteratorAgeMs: 60_000, http5xxCount: 5, evaluationPeriods: 2 },
+  // Handlers answer their own errors (500, 503, error frames): a Lambda error is a crash or a timeout, worth a look
+  // each time.
+  alarms: {
+    broadcastFailurePercent: 1,
+    iteratorAgeMs: 60_000,
+    http5xxCount: 5,
+    functionErrorCount: 1,
+    functionThrottleCount: 1,
+    socketErrorCount: 5,
+    evaluationPeriods: 2,
+  },
 };
 
 /** The configuration of a stage: production settings for production stages, development settings otherwise. */
@@ -202,5 +267,6 @@ export const stageConfig = (stage: string): StageConfig => {
       admins: parseAdmins(process.env.CHAT_ADMINS),
     },
     corsAllowOrigins: corsOriginsFor(stage, production),
+    alarmRoute: alarmRouteFor(stage, production),
   };
 };
