@@ -3,6 +3,7 @@
  * Plain data with no SST globals, so `sst.config.ts` can read it in `app()` as well as in `run()`.
  */
 
+import type { httpRoutes, socketRoutes } from "@chat/functions/routes";
 import { type AuthSettings, defaultSettings, parseAdmins, type Settings } from "@chat/functions/settings";
 
 /** Stages that hold real users' data: their table is retained and protected, and `sst remove` refuses them. */
@@ -14,11 +15,25 @@ export const isProduction = (stage: string): boolean => productionStages.include
 /** CloudWatch Logs retention, in the words SST's `logging.retention` and `accessLog.retention` accept. */
 export type LogRetention = "1 week" | "2 weeks" | "1 month" | "3 months" | "6 months" | "1 year";
 
-/** API Gateway stage throttling: the steady rate (requests per second) and the burst above it. */
+/** API Gateway throttling of one route: the steady rate (requests per second) and the burst above it. */
 export interface Throttle {
   rateLimit: number;
   burstLimit: number;
 }
+
+/**
+ * An API's throttling, route by route. API Gateway applies a stage's `defaultRouteSettings` to each route on its
+ * own (it is not a stage total): every route gets `perRoute`, unless `routes` gives it its own size. The stage can
+ * then take the sum of all of them, within the account's limit for the region (10,000 rps, burst 5,000, shared by
+ * every API of the account: ask AWS to raise it before a launch).
+ */
+export interface RouteThrottles<Route extends string> {
+  perRoute: Throttle;
+  routes?: Partial<Record<Route, Throttle>>;
+}
+
+export type HttpRoute = keyof typeof httpRoutes;
+export type SocketRoute = keyof typeof socketRoutes;
 
 /** Memory (MB) and timeout (seconds) of one kind of function. */
 export interface FunctionSize {
@@ -64,8 +79,15 @@ export interface StageConfig {
   settings: Settings;
   /** Origins allowed to call the HTTP API from a browser (`CHAT_CORS_ORIGINS`; never `*` on production). */
   corsAllowOrigins: readonly string[];
-  httpThrottle: Throttle;
-  socketThrottle: Throttle;
+  httpThrottle: RouteThrottles<HttpRoute>;
+  /**
+   * The WebSocket API's, one size for each of its routes: the budget of `$default`, which is every frame of every
+   * connection of the stage together (the handler's `framesPerMinute` limits each user within it); `$connect`
+   * (handshakes) and `$disconnect` get the same. Not sized apart: route settings need their routes to exist first,
+   * and the WebSocket stage cannot wait for its routes (their functions are linked to the API's URL, which names the
+   * stage).
+   */
+  socketThrottle: Omit<RouteThrottles<SocketRoute>, "routes">;
   logRetention: LogRetention;
   functions: Record<FunctionKind, FunctionSize>;
   stream: StreamReading;
@@ -219,8 +241,14 @@ const isOrigin = (value: string): boolean => {
 
 const developmentConfig: Omit<StageConfig, "settings" | "corsAllowOrigins" | "alarmRoute"> = {
   production: false,
-  httpThrottle: { rateLimit: 50, burstLimit: 100 },
-  socketThrottle: { rateLimit: 50, burstLimit: 100 },
+  httpThrottle: {
+    perRoute: { rateLimit: 20, burstLimit: 40 },
+    routes: {
+      "POST /rooms/{roomId}/messages": { rateLimit: 50, burstLimit: 100 },
+      "GET /rooms/{roomId}/messages": { rateLimit: 50, burstLimit: 100 },
+    },
+  },
+  socketThrottle: { perRoute: { rateLimit: 100, burstLimit: 200 } },
   logRetention: "1 week",
   functions,
   stream,
@@ -237,8 +265,28 @@ const developmentConfig: Omit<StageConfig, "settings" | "corsAllowOrigins" | "al
 
 const productionConfig: Omit<StageConfig, "settings" | "corsAllowOrigins" | "alarmRoute"> = {
   production: true,
-  httpThrottle: { rateLimit: 500, burstLimit: 1000 },
-  socketThrottle: { rateLimit: 500, burstLimit: 1000 },
+  // Sized by what each route is. Sends and history are the traffic (a send is 60 a minute per user at most; history
+  // is read on every room opened and every reconnect); the listings a page reads when it opens next; room admin and
+  // moderation are people clicking; health, the OpenAPI document and unknown paths are for monitors and scanners.
+  httpThrottle: {
+    perRoute: { rateLimit: 50, burstLimit: 100 },
+    routes: {
+      "POST /rooms/{roomId}/messages": { rateLimit: 500, burstLimit: 1000 },
+      "GET /rooms/{roomId}/messages": { rateLimit: 500, burstLimit: 1000 },
+      "GET /rooms": { rateLimit: 200, burstLimit: 400 },
+      "GET /me/rooms": { rateLimit: 200, burstLimit: 400 },
+      "GET /rooms/{roomId}": { rateLimit: 200, burstLimit: 400 },
+      "GET /rooms/{roomId}/members": { rateLimit: 200, burstLimit: 400 },
+      "GET /rooms/{roomId}/presence": { rateLimit: 200, burstLimit: 400 },
+      "GET /health": { rateLimit: 10, burstLimit: 20 },
+      "GET /openapi.json": { rateLimit: 10, burstLimit: 20 },
+      $default: { rateLimit: 20, burstLimit: 40 },
+    },
+  },
+  // Frames of all users together: at the handler's 120 frames a minute per user that is 500 users at their limit,
+  // far more at a chat's usual rate (a message, a typing notice every 2 s while typing). Handshakes get the same:
+  // room for a reconnect storm after a deploy or a network blip (clients back off with jitter).
+  socketThrottle: { perRoute: { rateLimit: 1000, burstLimit: 2000 } },
   logRetention: "3 months",
   functions,
   stream,

@@ -368,26 +368,63 @@ export const describeStagePlan = (
       ]);
     });
 
-    it("throttles both API stages and writes their access logs", () => {
+    it("throttles each route of both APIs by its own size, and writes their access logs", () => {
       const throttles = { HTTP: config.httpThrottle, WEBSOCKET: config.socketThrottle };
+      const settings = ({ rateLimit, burstLimit }: { rateLimit: number; burstLimit: number }) => ({
+        throttlingRateLimit: rateLimit,
+        throttlingBurstLimit: burstLimit,
+      });
       for (const protocol of ["HTTP", "WEBSOCKET"] as const) {
         const apiId = `${q.api(protocol).name}-id`;
         const [stageResource, ...others] = q.ofType(Types.stage).filter((s) => s.inputs.apiId === apiId);
         expect(others).toHaveLength(0);
-        expect(stageResource?.inputs.defaultRouteSettings).toEqual({
-          throttlingRateLimit: throttles[protocol].rateLimit,
-          throttlingBurstLimit: throttles[protocol].burstLimit,
-        });
+        // Applied to each route on its own: the size of one route, not a stage total.
+        expect(stageResource?.inputs.defaultRouteSettings).toEqual(settings(throttles[protocol].perRoute));
+        const routeSettings = (stageResource?.inputs.routeSettings ?? []) as ({
+          routeKey: string;
+        } & object)[];
+        expect(routeSettings).toEqual(
+          Object.entries(("routes" in throttles[protocol] && throttles[protocol].routes) || {}).map(
+            ([routeKey, throttle]) => ({
+              routeKey,
+              ...settings(throttle as { rateLimit: number; burstLimit: number }),
+            }),
+          ),
+        );
+        // Only routes the API has (API Gateway refuses the others).
+        const served = Object.keys(protocol === "HTTP" ? httpRoutes : socketRoutes);
+        for (const { routeKey } of routeSettings) expect(served, protocol).toContain(routeKey);
         const logSettings = stageResource?.inputs.accessLogSettings as
           | { destinationArn?: string }
           | undefined;
         expect(logSettings?.destinationArn, protocol).toMatch(/^arn:aws:/);
       }
+      // The API's hot paths get more than the rest, and every frame of the stage shares $default's explicit budget.
+      const http = config.httpThrottle;
+      const sends = http.routes?.["POST /rooms/{roomId}/messages"];
+      expect(sends?.rateLimit).toBeGreaterThan(http.perRoute.rateLimit);
+      expect(http.routes?.["GET /health"]?.rateLimit ?? http.perRoute.rateLimit).toBeLessThan(
+        sends?.rateLimit ?? 0,
+      );
+      // Every frame of the stage shares $default's budget: at least a few hundred users at their frame limit.
+      expect(config.socketThrottle.perRoute.rateLimit).toBeGreaterThanOrEqual(
+        config.production ? (300 * config.settings.limits.framesPerMinute) / 60 : 1,
+      );
       const accessLogs = q.ofType(Types.logGroup).filter((group) => group.name.endsWith("AccessLog"));
       expect(accessLogs.map((group) => group.inputs.retentionInDays)).toEqual([
         RETENTION[config.logRetention],
         RETENTION[config.logRetention],
       ]);
+    });
+
+    it("creates the HTTP API's stage only after its routes (its route settings name them)", () => {
+      for (const protocol of ["HTTP"] as const) {
+        const apiId = `${q.api(protocol).name}-id`;
+        const order = plan.resources
+          .filter((r) => (r.type === Types.stage || r.type === Types.route) && r.inputs.apiId === apiId)
+          .map((r) => r.type);
+        expect(order.at(-1), protocol).toBe(Types.stage);
+      }
     });
 
     it("allows the stage's CORS origins and exactly the route table's methods", () => {
