@@ -22,5 +22,6 @@ describe("planning a production stage whose alarms go to an existing SNS topic",
       expect(alarm.inputs.okActions, alarm.name).toEqual([topicArn]);
     }
     expect(plan.resources.filter((resource) => resource.type === Types.topic)).toEqual([]);
-  });
+    // Planning the whole app takes tens of seconds on a busy machine.
+  }, 180_000);
 });

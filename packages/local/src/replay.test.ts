@@ -2,7 +2,7 @@ import { ChatMessage } from "@chat/types";
 import * as v from "valibot";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectClient, isMessage, type TestClient } from "../test/clients";
-import { memoryQueue } from "../test/memory-queue";
+import { memoryQueue } from "./failure-queue";
 import { type LocalStack, startLocalStack } from "./stack";
 
 // The replay against the real local stack (DynamoDB Local, the WebSocket API emulation and its management API),
@@ -14,7 +14,7 @@ let replayFailures: typeof import("@chat/functions/replay/replay").replayFailure
 let logger: typeof import("@chat/functions/observability").logger;
 
 beforeAll(async () => {
-  stack = await startLocalStack({ httpPort: 0, wsPort: 0, tableName: "chat-replay" });
+  stack = await startLocalStack({ httpPort: 0, wsPort: 0, tableName: "chat-replay", streamRetries: 1 });
   ({ replayFailures } = await import("@chat/functions/replay/replay"));
   ({ logger } = await import("@chat/functions/observability"));
 });
@@ -65,6 +65,19 @@ const messagesOf = (client: TestClient, id: string) =>
 const listen = (roomId: string, userId: string) =>
   connectClient(stack.wsUrl, { roomId, userId, username: userId });
 
+/** The first record of the queue once one is there (left visible). */
+const waitForRecord = async (queue: LocalStack["failureQueue"]) => {
+  for (let waited = 0; waited < 15_000; waited += 100) {
+    const [first] = await queue.receive();
+    if (first) {
+      await queue.release(first.receiptHandle);
+      return first;
+    }
+    await pause(100);
+  }
+  throw new Error("nothing reached the failure queue");
+};
+
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("pnpm replay", () => {
@@ -96,6 +109,30 @@ describe("pnpm replay", () => {
     expect(report[0]).toMatchObject({ deleted: true, outcomes: { sent: 3, retry: 0 } });
     expect(remaining()).toEqual([]);
     await Promise.all([alice.close(), bob.close(), carol.close()]);
+  });
+
+  it("replays a batch the broadcaster gave up on, from the failure record the stream poller queued as Lambda would", async () => {
+    const erin = await listen("replay-e2e", "erin");
+    // The one connection's posts fail for the first delivery and its one retry (each post is 3 attempts of the
+    // SDK's own): the poller gives the batch up, and the replay's post gets through.
+    stack.failPosts(500, 6);
+    const lost = await post("replay-e2e", "never pushed");
+    const queued = await waitForRecord(stack.failureQueue);
+    expect(messagesOf(erin, lost.id)).toBe(0);
+
+    const report = await replayFailures({ queue: stack.failureQueue, log: logger });
+
+    await erin.waitFor(1, (frame) => isMessage(frame) && frame.message.id === lost.id);
+    expect(JSON.parse(queued.body)).toMatchObject({
+      requestContext: { condition: "RetryAttemptsExhausted" },
+      DDBStreamBatchInfo: { batchSize: 1 },
+    });
+    // Its window (30 s before the record's arrival) may hold the earlier tests' messages too: they go out again.
+    expect(report).toHaveLength(1);
+    expect(report[0]?.messages.map((m) => m.id)).toContain(lost.id);
+    expect(report[0]).toMatchObject({ deleted: true, outcomes: { retry: 0 } });
+    expect(await stack.failureQueue.receive()).toEqual([]);
+    await erin.close();
   });
 
   it("lists what it would send on a dry run, posts nothing and leaves the queue as it was", async () => {

@@ -1,10 +1,11 @@
 import type { FailureQueue } from "@chat/functions/replay/replay";
 
 /**
- * An in-memory stand-in for the failure queue (SQS cannot run here): messages, receipt handles, and SQS's
- * visibility rule — a received message is hidden until deleted or released.
+ * An in-memory stand-in for the broadcaster's failure queue (SQS cannot run here): messages, receipt handles, and
+ * SQS's visibility rule — a received message is hidden until deleted or released. The local stream poller sends it
+ * what Lambda's on-failure destination would; `replayFailures` reads it as it reads SQS.
  */
-export const memoryQueue = (bodies: string[]) => {
+export const memoryQueue = (bodies: string[] = []) => {
   let next = 0;
   const messages = bodies.map((body) => ({ body, handle: "", visible: true }));
   const queue: FailureQueue = {
@@ -28,5 +29,11 @@ export const memoryQueue = (bodies: string[]) => {
       message.visible = true;
     },
   };
-  return { queue, remaining: () => messages.map((message) => message.body) };
+  return {
+    queue,
+    send: (body: string) => {
+      messages.push({ body, handle: "", visible: true });
+    },
+    remaining: () => messages.map((message) => message.body),
+  };
 };
