@@ -20,7 +20,7 @@ declare module "sst/resource" {
       url: string;
     };
     Settings: {
-      auth: { mode: "none" } | { mode: "jwt"; issuer: string; audience: string; jwksUrl: string };
+      auth: { mode: "none" } | { mode: "jwt"; issuer: string; audiences: string[] };
       limits: { sendsPerMinute: number; framesPerMinute: number; connectionsPerUser: number };
       type: "sst.sst.Linkable";
     };

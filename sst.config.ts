@@ -14,6 +14,8 @@ export default $config({
     };
   },
   async run() {
+    // First: it routes every alarm, and watches every function created after it.
+    await import("./infra/alerts");
     const { api } = await import("./infra/api");
     const { realtime } = await import("./infra/realtime");
     await import("./infra/broadcaster");

@@ -4,6 +4,7 @@ import { realtime } from "./realtime";
 import { settings } from "./settings";
 import { stageConfig } from "./stage-config";
 import { table } from "./storage";
+import { throttledStage } from "./throttling";
 
 const config = stageConfig($app.stage);
 
@@ -18,6 +19,9 @@ const methods = [
   ),
 ];
 
+// Throttled route by route (infra/stage-config.ts): sends and history get more than room admin, health far less.
+const stage = throttledStage(config.httpThrottle);
+
 /** The HTTP API: one route per entry of the route table, each its own function linked to the table. */
 export const api = new sst.aws.ApiGatewayV2("Api", {
   cors: {
@@ -30,14 +34,7 @@ export const api = new sst.aws.ApiGatewayV2("Api", {
     maxAge: "1 day",
   },
   accessLog: { retention: config.logRetention },
-  transform: {
-    stage: {
-      defaultRouteSettings: {
-        throttlingRateLimit: config.httpThrottle.rateLimit,
-        throttlingBurstLimit: config.httpThrottle.burstLimit,
-      },
-    },
-  },
+  transform: { stage: stage.transform },
 });
 
 // With token auth, API Gateway checks every token before a protected route's function runs (the local stack
@@ -45,12 +42,18 @@ export const api = new sst.aws.ApiGatewayV2("Api", {
 const { auth } = config.settings;
 const authorizer =
   auth.mode === "jwt"
-    ? api.addAuthorizer({ name: "Jwt", jwt: { issuer: auth.issuer, audiences: [auth.audience] } })
+    ? api.addAuthorizer({ name: "Jwt", jwt: { issuer: auth.issuer, audiences: [...auth.audiences] } })
     : null;
 const isPublic = (route: string) => (publicHttpRoutes as readonly string[]).includes(route);
 
-for (const [route, module] of Object.entries(httpRoutes) as [string, HandlerModule][]) {
-  const protectedRoute =
-    authorizer && !isPublic(route) ? { auth: { jwt: { authorizer: authorizer.id } } } : {};
-  api.route(route, handlerFunction(config, module, "http", { table, settings, realtime }), protectedRoute);
-}
+stage.routesAdded(
+  (Object.entries(httpRoutes) as [string, HandlerModule][]).map(([route, module]) => {
+    const protectedRoute =
+      authorizer && !isPublic(route) ? { auth: { jwt: { authorizer: authorizer.id } } } : {};
+    return api.route(
+      route,
+      handlerFunction(config, module, "http", { table, settings, realtime }),
+      protectedRoute,
+    ).nodes.route;
+  }),
+);

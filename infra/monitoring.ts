@@ -1,3 +1,4 @@
+import { alarm } from "./alerts";
 import { api } from "./api";
 import { failures, subscriber } from "./broadcaster";
 import { realtime } from "./realtime";
@@ -19,7 +20,7 @@ const chat = (metric: string, extra: Record<string, string> = {}) => [
 ];
 
 /** Broadcast failures as a percentage of attempts, per 5 minutes. */
-export const broadcastFailureAlarm = new aws.cloudwatch.MetricAlarm("BroadcastFailureAlarm", {
+export const broadcastFailureAlarm = alarm("BroadcastFailureAlarm", {
   alarmDescription: `More than ${config.alarms.broadcastFailurePercent}% of pushes to connections failed`,
   comparisonOperator: "GreaterThanThreshold",
   threshold: config.alarms.broadcastFailurePercent,
@@ -35,6 +36,8 @@ export const broadcastFailureAlarm = new aws.cloudwatch.MetricAlarm("BroadcastFa
         period: 300,
         stat: "Sum",
       },
+      // An alarm must return exactly one series: the inputs are said not to be it, not left to the default.
+      returnData: false,
     },
     {
       id: "attempts",
@@ -45,6 +48,7 @@ export const broadcastFailureAlarm = new aws.cloudwatch.MetricAlarm("BroadcastFa
         period: 300,
         stat: "Sum",
       },
+      returnData: false,
     },
     {
       id: "failurePercent",
@@ -55,22 +59,56 @@ export const broadcastFailureAlarm = new aws.cloudwatch.MetricAlarm("BroadcastFa
   ],
 });
 
-/** The broadcaster falls behind the stream: messages reach rooms late. */
-export const iteratorAgeAlarm = new aws.cloudwatch.MetricAlarm("BroadcasterIteratorAgeAlarm", {
-  alarmDescription: `The broadcaster is more than ${config.alarms.iteratorAgeMs / 1000} s behind the table's stream`,
-  namespace: "AWS/Lambda",
-  metricName: "IteratorAge",
-  dimensions: { FunctionName: broadcasterName },
-  statistic: "Maximum",
-  period: 60,
+/**
+ * The broadcaster is behind the table's stream, or has stopped. IteratorAge exists only while the broadcaster is
+ * invoked, and with the stream filtered to message INSERTs a quiet stage invokes it never: missing IteratorAge alone
+ * cannot tell "stopped" (mapping disabled or deleted, function unable to run) from "nobody is talking". So the alarm
+ * reads the messages posted too: in a minute with messages posted and no IteratorAge, the broadcaster counts as
+ * behind by the threshold and more; in a minute without either, it is not behind. If CloudWatch returns nothing at
+ * all, that is breaching: the alarm cannot see, which on-call must know.
+ */
+export const iteratorAgeAlarm = alarm("BroadcasterIteratorAgeAlarm", {
+  alarmDescription:
+    `The broadcaster is more than ${config.alarms.iteratorAgeMs / 1000} s behind the table's stream, ` +
+    "or messages are being posted and it is not running",
   comparisonOperator: "GreaterThanThreshold",
   threshold: config.alarms.iteratorAgeMs,
   evaluationPeriods: config.alarms.evaluationPeriods,
-  treatMissingData: "notBreaching",
+  treatMissingData: "breaching",
+  metricQueries: [
+    {
+      id: "age",
+      metric: {
+        namespace: "AWS/Lambda",
+        metricName: "IteratorAge",
+        dimensions: { FunctionName: broadcasterName },
+        period: 60,
+        stat: "Maximum",
+      },
+      returnData: false,
+    },
+    {
+      id: "posted",
+      metric: {
+        namespace,
+        metricName: "MessagesPosted",
+        dimensions: chatDimensions,
+        period: 60,
+        stat: "Sum",
+      },
+      returnData: false,
+    },
+    {
+      id: "lag",
+      expression: `IF(FILL(posted, 0) > 0, FILL(age, ${config.alarms.iteratorAgeMs + 1}), FILL(age, 0))`,
+      label: "Broadcaster lag (ms; stopped counts as over the threshold)",
+      returnData: true,
+    },
+  ],
 });
 
 /** The HTTP API answers 5xx: handler bugs (500), storage trouble (503) or Lambda failures. */
-export const http5xxAlarm = new aws.cloudwatch.MetricAlarm("Http5xxAlarm", {
+export const http5xxAlarm = alarm("Http5xxAlarm", {
   alarmDescription: `The HTTP API answered ${config.alarms.http5xxCount} or more 5xx responses in 5 minutes`,
   namespace: "AWS/ApiGateway",
   metricName: "5xx",
@@ -83,9 +121,29 @@ export const http5xxAlarm = new aws.cloudwatch.MetricAlarm("Http5xxAlarm", {
   treatMissingData: "notBreaching",
 });
 
-/** Anything in the failure queue is a batch of messages some rooms never received. */
-export const failureQueueAlarm = new aws.cloudwatch.MetricAlarm("BroadcastFailureQueueAlarm", {
-  alarmDescription: "Stream records the broadcaster gave up on are waiting in the failure queue",
+/**
+ * The WebSocket API could not run a route's function (ExecutionError: missing permission, throttled, crashed) or
+ * the function answered an error (IntegrationError): handshakes fail, frames go unanswered.
+ */
+export const socketErrorAlarms = (["IntegrationError", "ExecutionError"] as const).map((metricName) =>
+  alarm(`Socket${metricName}Alarm`, {
+    alarmDescription: `The WebSocket API counted ${config.alarms.socketErrorCount} or more ${metricName}s in 5 minutes`,
+    namespace: "AWS/ApiGateway",
+    metricName,
+    dimensions: { ApiId: socketApiId },
+    statistic: "Sum",
+    period: 300,
+    comparisonOperator: "GreaterThanOrEqualToThreshold",
+    threshold: config.alarms.socketErrorCount,
+    evaluationPeriods: config.alarms.evaluationPeriods,
+    treatMissingData: "notBreaching",
+  }),
+);
+
+/** Anything in the failure queue is a batch of messages some rooms never received: replay it (README, Operations). */
+export const failureQueueAlarm = alarm("BroadcastFailureQueueAlarm", {
+  alarmDescription:
+    "Stream records the broadcaster gave up on are waiting in the failure queue: run pnpm replay",
   namespace: "AWS/SQS",
   metricName: "ApproximateNumberOfMessagesVisible",
   dimensions: { QueueName: failures.nodes.queue.name },
@@ -141,6 +199,7 @@ export const dashboard = new aws.cloudwatch.Dashboard("Dashboard", {
         ["AWS/ApiGateway", "ConnectCount", "ApiId", socketApiId],
         ["AWS/ApiGateway", "MessageCount", "ApiId", socketApiId],
         ["AWS/ApiGateway", "IntegrationError", "ApiId", socketApiId],
+        ["AWS/ApiGateway", "ExecutionError", "ApiId", socketApiId],
         ["AWS/ApiGateway", "ClientError", "ApiId", socketApiId],
       ]),
       {
@@ -149,7 +208,14 @@ export const dashboard = new aws.cloudwatch.Dashboard("Dashboard", {
         height: 3,
         properties: {
           title: "Alarms",
-          alarms: [broadcastFailureAlarm.arn, iteratorAgeAlarm.arn, http5xxAlarm.arn, failureQueueAlarm.arn],
+          // The stage's own alarms; each function's errors and throttles are on its own page.
+          alarms: [
+            broadcastFailureAlarm.arn,
+            iteratorAgeAlarm.arn,
+            http5xxAlarm.arn,
+            ...socketErrorAlarms.map((a) => a.arn),
+            failureQueueAlarm.arn,
+          ],
         },
       },
     ],

@@ -4,8 +4,12 @@ import { handlerFunction } from "./handler";
 import { settings } from "./settings";
 import { stageConfig } from "./stage-config";
 import { table } from "./storage";
+import { throttledStage } from "./throttling";
 
 const config = stageConfig($app.stage);
+
+// `$connect` is the rate of handshakes; `$default` is every frame of the stage together (infra/stage-config.ts).
+const stage = throttledStage(config.socketThrottle);
 
 /**
  * The WebSocket API. Its name is the `Resource.Realtime` the handlers read `managementEndpoint` from; its routes are
@@ -13,14 +17,7 @@ const config = stageConfig($app.stage);
  */
 export const realtime = new sst.aws.ApiGatewayWebSocket(Resources.Realtime, {
   accessLog: { retention: config.logRetention },
-  transform: {
-    stage: {
-      defaultRouteSettings: {
-        throttlingRateLimit: config.socketThrottle.rateLimit,
-        throttlingBurstLimit: config.socketThrottle.burstLimit,
-      },
-    },
-  },
+  transform: { stage: stage.transform },
 });
 
 // With token auth, a Lambda authorizer checks the handshake's `?token=` (browsers cannot set headers on a
@@ -35,7 +32,13 @@ const authorizer =
       })
     : null;
 
-for (const [route, module] of Object.entries(socketRoutes) as [string, HandlerModule][]) {
-  const guarded = authorizer && route === "$connect" ? { auth: { lambda: authorizer.id } } : {};
-  realtime.route(route, handlerFunction(config, module, "socket", { table, settings, realtime }), guarded);
-}
+stage.routesAdded(
+  (Object.entries(socketRoutes) as [string, HandlerModule][]).map(([route, module]) => {
+    const guarded = authorizer && route === "$connect" ? { auth: { lambda: authorizer.id } } : {};
+    return realtime.route(
+      route,
+      handlerFunction(config, module, "socket", { table, settings, realtime }),
+      guarded,
+    ).nodes.route;
+  }),
+);

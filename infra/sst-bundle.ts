@@ -9,7 +9,9 @@ import type { BuildOptions, Metafile } from "esbuild";
  * dynamic import, the AWS SDK bundled, packages' ESM builds preferred (`mainFields`; the SDK's CommonJS build crashes
  * on import when bundled to ESM), names not kept (SST's default keeps them; `__name` calls cost ~5 ms of cold init),
  * SST's `createRequire` banner (so CommonJS dependencies such as pino can still require Node built-ins). The target
- * is Lambda's Node.js 22. The bundle-size test and `pnpm bench`'s cold-init rows both bundle with these.
+ * is Lambda's Node.js 22. The bundle-size test and `pnpm bench`'s cold-init rows both bundle with these. Deployed
+ * functions also get `sourcemap: true`: SST writes a linked `.map` beside each file (the code itself only gains its
+ * `sourceMappingURL` line), which Node reads at import under `NODE_OPTIONS=--enable-source-maps`.
  */
 export const sstBundleOptions = {
   bundle: true,

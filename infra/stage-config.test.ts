@@ -8,8 +8,12 @@ const withEnvironment = (variables: Record<string, string | undefined>) => {
   }
 };
 
-// Production requires tokens as well: these name a made-up identity provider.
-const productionAuth = { CHAT_JWT_ISSUER: "https://auth.example.com", CHAT_JWT_AUDIENCE: "chat-api" };
+// Production requires tokens and an alarm route as well: these name a made-up identity provider and address.
+const productionAuth = {
+  CHAT_JWT_ISSUER: "https://auth.example.com",
+  CHAT_JWT_AUDIENCE: "chat-api",
+  CHAT_ALARM_EMAIL: "oncall@example.com",
+};
 
 describe("a stage's CORS origins", () => {
   afterEach(() => {
@@ -72,6 +76,7 @@ describe("a stage's auth mode", () => {
       CHAT_CORS_ORIGINS: undefined,
       CHAT_JWT_ISSUER: undefined,
       CHAT_JWT_AUDIENCE: undefined,
+      CHAT_ALARM_EMAIL: undefined,
     });
   });
 
@@ -96,6 +101,7 @@ describe("a stage's auth mode", () => {
 
   it("opens a production stage only with the deliberately named consent", () => {
     withEnvironment({
+      CHAT_ALARM_EMAIL: "oncall@example.com",
       CHAT_AUTH: "none",
       CHAT_CORS_ORIGINS: "https://chat.example.com",
       CHAT_ALLOW_OPEN_PRODUCTION: OPEN_PRODUCTION_CONSENT,
@@ -130,5 +136,87 @@ describe("a stage's admins", () => {
     withEnvironment({ CHAT_ADMINS: "ops-1,not a user" });
 
     expect(() => stageConfig("dev")).toThrow('CHAT_ADMINS: "not a user" is not a user id');
+  });
+});
+
+describe("a stage's token audiences", () => {
+  afterEach(() => {
+    withEnvironment({ CHAT_AUTH: undefined, CHAT_JWT_ISSUER: undefined, CHAT_JWT_AUDIENCE: undefined });
+  });
+
+  it("are the comma-separated list of CHAT_JWT_AUDIENCE, trimmed (an API and a Cognito app client, say)", () => {
+    withEnvironment({
+      CHAT_AUTH: "jwt",
+      CHAT_JWT_ISSUER: "https://auth.example.com",
+      CHAT_JWT_AUDIENCE: " chat-api , 4mq0cognitoappclient,",
+    });
+
+    expect(stageConfig("dev").settings.auth).toEqual({
+      mode: "jwt",
+      issuer: "https://auth.example.com",
+      audiences: ["chat-api", "4mq0cognitoappclient"],
+    });
+  });
+
+  it("must name at least one", () => {
+    withEnvironment({
+      CHAT_AUTH: "jwt",
+      CHAT_JWT_ISSUER: "https://auth.example.com",
+      CHAT_JWT_AUDIENCE: " , ",
+    });
+
+    expect(() => stageConfig("dev")).toThrow("set CHAT_JWT_ISSUER and CHAT_JWT_AUDIENCE");
+  });
+});
+
+describe("a stage's alarm route", () => {
+  const production = {
+    CHAT_JWT_ISSUER: "https://auth.example.com",
+    CHAT_JWT_AUDIENCE: "chat-api",
+    CHAT_CORS_ORIGINS: "https://chat.example.com",
+  };
+  afterEach(() => {
+    withEnvironment({
+      CHAT_ALARM_EMAIL: undefined,
+      CHAT_ALARM_TOPIC_ARN: undefined,
+      CHAT_JWT_ISSUER: undefined,
+      CHAT_JWT_AUDIENCE: undefined,
+      CHAT_CORS_ORIGINS: undefined,
+    });
+  });
+
+  it("is required on a production stage, saying what to set", () => {
+    withEnvironment(production);
+
+    expect(() => stageConfig("production")).toThrow(
+      'Stage "production" is a production stage: its alarms must reach someone. Set CHAT_ALARM_EMAIL',
+    );
+  });
+
+  it("is an e-mail address or an existing SNS topic, not both", () => {
+    withEnvironment({ ...production, CHAT_ALARM_EMAIL: " oncall@example.com " });
+    expect(stageConfig("production").alarmRoute).toEqual({ email: "oncall@example.com" });
+
+    const topicArn = "arn:aws:sns:eu-west-1:123456789012:pager";
+    withEnvironment({ CHAT_ALARM_EMAIL: undefined, CHAT_ALARM_TOPIC_ARN: topicArn });
+    expect(stageConfig("production").alarmRoute).toEqual({ topicArn });
+
+    withEnvironment({ CHAT_ALARM_EMAIL: "oncall@example.com" });
+    expect(() => stageConfig("production")).toThrow("not both");
+  });
+
+  it("refuses what is not an address or a topic ARN", () => {
+    withEnvironment({ CHAT_ALARM_EMAIL: "oncall" });
+    expect(() => stageConfig("dev")).toThrow('CHAT_ALARM_EMAIL: "oncall" is not an e-mail address');
+
+    withEnvironment({
+      CHAT_ALARM_EMAIL: undefined,
+      CHAT_ALARM_TOPIC_ARN: "arn:aws:sqs:eu-west-1:123456789012:q",
+    });
+    expect(() => stageConfig("dev")).toThrow("is not an SNS topic ARN");
+  });
+
+  it("is optional on a development stage", () => {
+    expect(stageConfig("dev").alarmRoute).toBeNull();
   });
 });

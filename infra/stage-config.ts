@@ -3,6 +3,7 @@
  * Plain data with no SST globals, so `sst.config.ts` can read it in `app()` as well as in `run()`.
  */
 
+import type { httpRoutes, socketRoutes } from "@chat/functions/routes";
 import { type AuthSettings, defaultSettings, parseAdmins, type Settings } from "@chat/functions/settings";
 
 /** Stages that hold real users' data: their table is retained and protected, and `sst remove` refuses them. */
@@ -14,11 +15,25 @@ export const isProduction = (stage: string): boolean => productionStages.include
 /** CloudWatch Logs retention, in the words SST's `logging.retention` and `accessLog.retention` accept. */
 export type LogRetention = "1 week" | "2 weeks" | "1 month" | "3 months" | "6 months" | "1 year";
 
-/** API Gateway stage throttling: the steady rate (requests per second) and the burst above it. */
+/** API Gateway throttling of one route: the steady rate (requests per second) and the burst above it. */
 export interface Throttle {
   rateLimit: number;
   burstLimit: number;
 }
+
+/**
+ * An API's throttling, route by route. API Gateway applies a stage's `defaultRouteSettings` to each route on its
+ * own (it is not a stage total): every route gets `perRoute`, unless `routes` gives it its own size. The stage can
+ * then take the sum of all of them, within the account's limit for the region (10,000 rps, burst 5,000, shared by
+ * every API of the account: ask AWS to raise it before a launch).
+ */
+export interface RouteThrottles<Route extends string> {
+  perRoute: Throttle;
+  routes?: Partial<Record<Route, Throttle>>;
+}
+
+export type HttpRoute = keyof typeof httpRoutes;
+export type SocketRoute = keyof typeof socketRoutes;
 
 /** Memory (MB) and timeout (seconds) of one kind of function. */
 export interface FunctionSize {
@@ -42,8 +57,20 @@ export interface AlarmThresholds {
   iteratorAgeMs: number;
   /** HTTP API responses with a 5xx status, summed over 5 minutes. */
   http5xxCount: number;
+  /** Invocations of one function that failed (threw, timed out, ran out of memory), summed over 5 minutes. */
+  functionErrorCount: number;
+  /** Invocations of one function that Lambda refused for lack of concurrency, summed over 5 minutes. */
+  functionThrottleCount: number;
+  /** WebSocket API integration errors (a handler failed) or execution errors (it could not be called), per 5 minutes. */
+  socketErrorCount: number;
   evaluationPeriods: number;
 }
+
+/**
+ * Where the stage's alarms go: an e-mail address (the stage gets its own SNS topic, subscribed to it; the address
+ * must confirm the subscription AWS mails it) or an SNS topic that already exists (a pager's, a chat integration's).
+ */
+export type AlarmRoute = { email: string } | { topicArn: string };
 
 /** The configuration of one stage. */
 export interface StageConfig {
@@ -52,12 +79,21 @@ export interface StageConfig {
   settings: Settings;
   /** Origins allowed to call the HTTP API from a browser (`CHAT_CORS_ORIGINS`; never `*` on production). */
   corsAllowOrigins: readonly string[];
-  httpThrottle: Throttle;
-  socketThrottle: Throttle;
+  httpThrottle: RouteThrottles<HttpRoute>;
+  /**
+   * The WebSocket API's, one size for each of its routes: the budget of `$default`, which is every frame of every
+   * connection of the stage together (the handler's `framesPerMinute` limits each user within it); `$connect`
+   * (handshakes) and `$disconnect` get the same. Not sized apart: route settings need their routes to exist first,
+   * and the WebSocket stage cannot wait for its routes (their functions are linked to the API's URL, which names the
+   * stage).
+   */
+  socketThrottle: Omit<RouteThrottles<SocketRoute>, "routes">;
   logRetention: LogRetention;
   functions: Record<FunctionKind, FunctionSize>;
   stream: StreamReading;
   alarms: AlarmThresholds;
+  /** Who is told when an alarm goes off (and when it is over); required on production stages. */
+  alarmRoute: AlarmRoute | null;
 }
 
 /** Functions are sized by what they do: answer a request, handle a socket event, or fan a message out. */
@@ -82,19 +118,24 @@ const stream: StreamReading = {
 };
 
 /**
- * Token auth for a stage, from the deployer's environment: the issuer (an OIDC provider: Cognito, Auth0, Clerk...)
- * and the audience its tokens carry. Its keys are found through `<issuer>/.well-known/openid-configuration`.
+ * Token auth for a stage, from the deployer's environment: the issuer (an OIDC provider: Cognito, Auth0, Okta...)
+ * and the audiences its tokens may be for (`CHAT_JWT_AUDIENCE`, comma-separated: an API identifier, or a Cognito
+ * app client id, which access tokens carry as `client_id`). Its keys are found through the `jwks_uri` of
+ * `<issuer>/.well-known/openid-configuration`, by API Gateway and by the socket's authorizer alike.
  */
 const jwtFromEnvironment = (stage: string): AuthSettings => {
   const issuer = process.env.CHAT_JWT_ISSUER;
-  const audience = process.env.CHAT_JWT_AUDIENCE;
-  if (!issuer || !audience) {
+  const audiences = (process.env.CHAT_JWT_AUDIENCE ?? "")
+    .split(",")
+    .map((audience) => audience.trim())
+    .filter(Boolean);
+  if (!issuer || audiences.length === 0) {
     throw new Error(
       `Stage "${stage}" requires tokens: set CHAT_JWT_ISSUER and CHAT_JWT_AUDIENCE to your identity provider's ` +
-        "issuer URL and audience (or CHAT_AUTH=none to deploy it open).",
+        "issuer URL and audience(s) (or CHAT_AUTH=none to deploy it open).",
     );
   }
-  return { mode: "jwt", issuer, audience };
+  return { mode: "jwt", issuer, audiences };
 };
 
 /**
@@ -156,6 +197,39 @@ const corsOriginsFor = (stage: string, production: boolean): readonly string[] =
   return listed;
 };
 
+const emailAddress = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const snsTopicArn = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
+
+/**
+ * Where a stage's alarms go, from the deployer's environment: `CHAT_ALARM_EMAIL` (an address) or
+ * `CHAT_ALARM_TOPIC_ARN` (an existing SNS topic), not both. A production stage must name one: an alarm nobody
+ * receives is a dashboard nobody watches.
+ */
+const alarmRouteFor = (stage: string, production: boolean): AlarmRoute | null => {
+  const email = process.env.CHAT_ALARM_EMAIL?.trim() || undefined;
+  const topicArn = process.env.CHAT_ALARM_TOPIC_ARN?.trim() || undefined;
+  if (email && topicArn) {
+    throw new Error("Set CHAT_ALARM_EMAIL or CHAT_ALARM_TOPIC_ARN for the stage's alarms, not both.");
+  }
+  if (email !== undefined) {
+    if (!emailAddress.test(email)) throw new Error(`CHAT_ALARM_EMAIL: "${email}" is not an e-mail address.`);
+    return { email };
+  }
+  if (topicArn !== undefined) {
+    if (!snsTopicArn.test(topicArn)) {
+      throw new Error(
+        `CHAT_ALARM_TOPIC_ARN: "${topicArn}" is not an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>).`,
+      );
+    }
+    return { topicArn };
+  }
+  if (!production) return null;
+  throw new Error(
+    `Stage "${stage}" is a production stage: its alarms must reach someone. Set CHAT_ALARM_EMAIL to an address ` +
+      "(it gets a subscription to confirm) or CHAT_ALARM_TOPIC_ARN to an existing SNS topic.",
+  );
+};
+
 const isOrigin = (value: string): boolean => {
   try {
     const url = new URL(value);
@@ -165,24 +239,68 @@ const isOrigin = (value: string): boolean => {
   }
 };
 
-const developmentConfig: Omit<StageConfig, "settings" | "corsAllowOrigins"> = {
+const developmentConfig: Omit<StageConfig, "settings" | "corsAllowOrigins" | "alarmRoute"> = {
   production: false,
-  httpThrottle: { rateLimit: 50, burstLimit: 100 },
-  socketThrottle: { rateLimit: 50, burstLimit: 100 },
+  httpThrottle: {
+    perRoute: { rateLimit: 20, burstLimit: 40 },
+    routes: {
+      "POST /rooms/{roomId}/messages": { rateLimit: 50, burstLimit: 100 },
+      "GET /rooms/{roomId}/messages": { rateLimit: 50, burstLimit: 100 },
+    },
+  },
+  socketThrottle: { perRoute: { rateLimit: 100, burstLimit: 200 } },
   logRetention: "1 week",
   functions,
   stream,
-  alarms: { broadcastFailurePercent: 10, iteratorAgeMs: 300_000, http5xxCount: 20, evaluationPeriods: 3 },
+  alarms: {
+    broadcastFailurePercent: 10,
+    iteratorAgeMs: 300_000,
+    http5xxCount: 20,
+    functionErrorCount: 10,
+    functionThrottleCount: 10,
+    socketErrorCount: 20,
+    evaluationPeriods: 3,
+  },
 };
 
-const productionConfig: Omit<StageConfig, "settings" | "corsAllowOrigins"> = {
+const productionConfig: Omit<StageConfig, "settings" | "corsAllowOrigins" | "alarmRoute"> = {
   production: true,
-  httpThrottle: { rateLimit: 500, burstLimit: 1000 },
-  socketThrottle: { rateLimit: 500, burstLimit: 1000 },
+  // Sized by what each route is. Sends and history are the traffic (a send is 60 a minute per user at most; history
+  // is read on every room opened and every reconnect); the listings a page reads when it opens next; room admin and
+  // moderation are people clicking; health, the OpenAPI document and unknown paths are for monitors and scanners.
+  httpThrottle: {
+    perRoute: { rateLimit: 50, burstLimit: 100 },
+    routes: {
+      "POST /rooms/{roomId}/messages": { rateLimit: 500, burstLimit: 1000 },
+      "GET /rooms/{roomId}/messages": { rateLimit: 500, burstLimit: 1000 },
+      "GET /rooms": { rateLimit: 200, burstLimit: 400 },
+      "GET /me/rooms": { rateLimit: 200, burstLimit: 400 },
+      "GET /rooms/{roomId}": { rateLimit: 200, burstLimit: 400 },
+      "GET /rooms/{roomId}/members": { rateLimit: 200, burstLimit: 400 },
+      "GET /rooms/{roomId}/presence": { rateLimit: 200, burstLimit: 400 },
+      "GET /health": { rateLimit: 10, burstLimit: 20 },
+      "GET /openapi.json": { rateLimit: 10, burstLimit: 20 },
+      $default: { rateLimit: 20, burstLimit: 40 },
+    },
+  },
+  // Frames of all users together: at the handler's 120 frames a minute per user that is 500 users at their limit,
+  // far more at a chat's usual rate (a message, a typing notice every 2 s while typing). Handshakes get the same:
+  // room for a reconnect storm after a deploy or a network blip (clients back off with jitter).
+  socketThrottle: { perRoute: { rateLimit: 1000, burstLimit: 2000 } },
   logRetention: "3 months",
   functions,
   stream,
-  alarms: { broadcastFailurePercent: 1, iteratorAgeMs: 60_000, http5xxCount: 5, evaluationPeriods: 2 },
+  // Handlers answer their own errors (500, 503, error frames): a Lambda error is a crash or a timeout, worth a look
+  // each time.
+  alarms: {
+    broadcastFailurePercent: 1,
+    iteratorAgeMs: 60_000,
+    http5xxCount: 5,
+    functionErrorCount: 1,
+    functionThrottleCount: 1,
+    socketErrorCount: 5,
+    evaluationPeriods: 2,
+  },
 };
 
 /** The configuration of a stage: production settings for production stages, development settings otherwise. */
@@ -197,5 +315,6 @@ export const stageConfig = (stage: string): StageConfig => {
       admins: parseAdmins(process.env.CHAT_ADMINS),
     },
     corsAllowOrigins: corsOriginsFor(stage, production),
+    alarmRoute: alarmRouteFor(stage, production),
   };
 };

@@ -22,7 +22,13 @@ export interface BuildRequest {
   handler: string;
   runtime: string;
   links: Record<string, unknown>;
-  properties: { format?: string; minify?: boolean; architecture?: string; esbuild?: { keepNames?: boolean } };
+  properties: {
+    format?: string;
+    minify?: boolean;
+    sourcemap?: boolean;
+    architecture?: string;
+    esbuild?: { keepNames?: boolean };
+  };
 }
 
 /** The result of running the app's config for one stage, without AWS. */

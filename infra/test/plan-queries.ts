@@ -15,6 +15,8 @@ export const Types = {
   eventSourceMapping: "aws:lambda/eventSourceMapping:EventSourceMapping",
   queue: "aws:sqs/queue:Queue",
   alarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
+  topic: "aws:sns/topic:Topic",
+  topicSubscription: "aws:sns/topicSubscription:TopicSubscription",
   dashboard: "aws:cloudwatch/dashboard:Dashboard",
 } as const;
 

@@ -202,6 +202,8 @@ export const describeStagePlan = (
         expect(fn.build.properties, fn.module).toMatchObject({
           format: "esm",
           minify: true,
+          // Readable stack traces: the maps ship in the bundle and Node reads them (NODE_OPTIONS, below).
+          sourcemap: true,
           architecture: "arm64",
           // SST keeps names by default; dropping them saves cold init (see bench: cold init).
           esbuild: { keepNames: false },
@@ -290,7 +292,7 @@ export const describeStagePlan = (
         const jwt = authorizers.find((a) => a.inputs.authorizerType === "JWT");
         const lambda = authorizers.find((a) => a.inputs.authorizerType === "REQUEST");
         expect(jwt?.inputs).toMatchObject({
-          jwtConfiguration: { issuer: auth.issuer, audiences: [auth.audience] },
+          jwtConfiguration: { issuer: auth.issuer, audiences: auth.audiences },
           identitySources: ["$request.header.Authorization"],
         });
         expect(lambda?.inputs.identitySources).toEqual(["route.request.querystring.token"]);
@@ -323,10 +325,12 @@ export const describeStagePlan = (
       }
     });
 
-    it("hands handlers no environment of their own: names and endpoints come only through links", () => {
+    it("hands handlers no environment but source maps on: names and endpoints come only through links", () => {
       for (const fn of q.functions) {
         const variables = (fn.lambda.inputs.environment as { variables: Record<string, string> }).variables;
+        expect(variables.NODE_OPTIONS, fn.module).toBe("--enable-source-maps");
         expect(Object.keys(variables).sort(), fn.module).toEqual([
+          "NODE_OPTIONS",
           "SST_KEY",
           "SST_KEY_FILE",
           "SST_RESOURCE_App",
@@ -370,26 +374,63 @@ export const describeStagePlan = (
       ]);
     });
 
-    it("throttles both API stages and writes their access logs", () => {
+    it("throttles each route of both APIs by its own size, and writes their access logs", () => {
       const throttles = { HTTP: config.httpThrottle, WEBSOCKET: config.socketThrottle };
+      const settings = ({ rateLimit, burstLimit }: { rateLimit: number; burstLimit: number }) => ({
+        throttlingRateLimit: rateLimit,
+        throttlingBurstLimit: burstLimit,
+      });
       for (const protocol of ["HTTP", "WEBSOCKET"] as const) {
         const apiId = `${q.api(protocol).name}-id`;
         const [stageResource, ...others] = q.ofType(Types.stage).filter((s) => s.inputs.apiId === apiId);
         expect(others).toHaveLength(0);
-        expect(stageResource?.inputs.defaultRouteSettings).toEqual({
-          throttlingRateLimit: throttles[protocol].rateLimit,
-          throttlingBurstLimit: throttles[protocol].burstLimit,
-        });
+        // Applied to each route on its own: the size of one route, not a stage total.
+        expect(stageResource?.inputs.defaultRouteSettings).toEqual(settings(throttles[protocol].perRoute));
+        const routeSettings = (stageResource?.inputs.routeSettings ?? []) as ({
+          routeKey: string;
+        } & object)[];
+        expect(routeSettings).toEqual(
+          Object.entries(("routes" in throttles[protocol] && throttles[protocol].routes) || {}).map(
+            ([routeKey, throttle]) => ({
+              routeKey,
+              ...settings(throttle as { rateLimit: number; burstLimit: number }),
+            }),
+          ),
+        );
+        // Only routes the API has (API Gateway refuses the others).
+        const served = Object.keys(protocol === "HTTP" ? httpRoutes : socketRoutes);
+        for (const { routeKey } of routeSettings) expect(served, protocol).toContain(routeKey);
         const logSettings = stageResource?.inputs.accessLogSettings as
           | { destinationArn?: string }
           | undefined;
         expect(logSettings?.destinationArn, protocol).toMatch(/^arn:aws:/);
       }
+      // The API's hot paths get more than the rest, and every frame of the stage shares $default's explicit budget.
+      const http = config.httpThrottle;
+      const sends = http.routes?.["POST /rooms/{roomId}/messages"];
+      expect(sends?.rateLimit).toBeGreaterThan(http.perRoute.rateLimit);
+      expect(http.routes?.["GET /health"]?.rateLimit ?? http.perRoute.rateLimit).toBeLessThan(
+        sends?.rateLimit ?? 0,
+      );
+      // Every frame of the stage shares $default's budget: at least a few hundred users at their frame limit.
+      expect(config.socketThrottle.perRoute.rateLimit).toBeGreaterThanOrEqual(
+        config.production ? (300 * config.settings.limits.framesPerMinute) / 60 : 1,
+      );
       const accessLogs = q.ofType(Types.logGroup).filter((group) => group.name.endsWith("AccessLog"));
       expect(accessLogs.map((group) => group.inputs.retentionInDays)).toEqual([
         RETENTION[config.logRetention],
         RETENTION[config.logRetention],
       ]);
+    });
+
+    it("creates the HTTP API's stage only after its routes (its route settings name them)", () => {
+      for (const protocol of ["HTTP"] as const) {
+        const apiId = `${q.api(protocol).name}-id`;
+        const order = plan.resources
+          .filter((r) => (r.type === Types.stage || r.type === Types.route) && r.inputs.apiId === apiId)
+          .map((r) => r.type);
+        expect(order.at(-1), protocol).toBe(Types.stage);
+      }
     });
 
     it("allows the stage's CORS origins and exactly the route table's methods", () => {
@@ -425,48 +466,140 @@ export const describeStagePlan = (
       expect(connectionEvents.map((metric) => metric.slice(-1)[0]).sort()).toEqual(["connect", "disconnect"]);
     });
 
-    it("alarms on broadcast failure %, the broadcaster's iterator age, HTTP 5xx and the failure queue", () => {
-      const alarms = q.ofType(Types.alarm);
-      const byMetric = (metricName: string) => alarms.find((alarm) => alarm.inputs.metricName === metricName);
+    type MetricQuery = {
+      id: string;
+      expression?: string;
+      returnData?: boolean;
+      metric?: { namespace: string; metricName: string; dimensions: Record<string, string>; stat: string };
+    };
+    const alarmNamed = (name: string) => q.one(Types.alarm, name);
+    const queriesOf = (name: string) => alarmNamed(name).inputs.metricQueries as MetricQuery[];
 
-      const failureRate = alarms.find((alarm) => Array.isArray(alarm.inputs.metricQueries));
-      const queries = failureRate?.inputs.metricQueries as {
-        id: string;
-        expression?: string;
-        metric?: { namespace: string; metricName: string; dimensions: Record<string, string> };
-      }[];
-      expect(queries.map((query) => query.metric?.metricName).filter(Boolean)).toEqual([
+    it("alarms on broadcast failure %, reading its inputs with returnData false", () => {
+      const failureRate = alarmNamed("BroadcastFailureAlarm");
+      const inputs = queriesOf("BroadcastFailureAlarm");
+      expect(inputs.map((query) => query.metric?.metricName).filter(Boolean)).toEqual([
         "BroadcastFailures",
         "BroadcastAttempts",
       ]);
-      for (const query of queries.filter((query) => query.metric)) {
+      for (const query of inputs.filter((query) => query.metric)) {
         expect(query.metric).toMatchObject({
           namespace: "Chat",
           dimensions: { Stage: stage, service: "chat" },
         });
+        expect(query.returnData, query.id).toBe(false);
       }
-      expect(queries.find((query) => query.expression)?.expression).toContain("100 * failures / attempts");
-      expect(failureRate?.inputs.threshold).toBe(config.alarms.broadcastFailurePercent);
+      expect(inputs.filter((query) => query.returnData === true)).toHaveLength(1);
+      expect(inputs.find((query) => query.expression)?.expression).toContain("100 * failures / attempts");
+      expect(failureRate.inputs.threshold).toBe(config.alarms.broadcastFailurePercent);
+    });
 
-      const iteratorAge = byMetric("IteratorAge");
+    it("alarms when the broadcaster falls behind or stops while messages are posted; no data at all is breaching", () => {
+      const alarm = alarmNamed("BroadcasterIteratorAgeAlarm");
+      const inputs = queriesOf("BroadcasterIteratorAgeAlarm");
       const broadcasterFunction = q.functions.find((fn) => fn.module === broadcaster.handler);
-      expect(iteratorAge?.inputs.dimensions).toEqual({
-        FunctionName: broadcasterFunction?.lambda.inputs.name,
+      const age = inputs.find((query) => query.metric?.metricName === "IteratorAge");
+      expect(age?.metric).toMatchObject({
+        namespace: "AWS/Lambda",
+        stat: "Maximum",
+        dimensions: { FunctionName: broadcasterFunction?.lambda.inputs.name },
       });
-      expect(iteratorAge?.inputs.threshold).toBe(config.alarms.iteratorAgeMs);
+      const posted = inputs.find((query) => query.metric?.metricName === "MessagesPosted");
+      expect(posted?.metric).toMatchObject({
+        namespace: "Chat",
+        dimensions: { Stage: stage, service: "chat" },
+      });
+      expect([age?.returnData, posted?.returnData]).toEqual([false, false]);
+      // Messages posted and no IteratorAge: over the threshold; neither: 0.
+      expect(inputs.find((query) => query.returnData)?.expression).toBe(
+        `IF(FILL(posted, 0) > 0, FILL(age, ${config.alarms.iteratorAgeMs + 1}), FILL(age, 0))`,
+      );
+      expect(alarm.inputs).toMatchObject({
+        threshold: config.alarms.iteratorAgeMs,
+        comparisonOperator: "GreaterThanThreshold",
+        treatMissingData: "breaching",
+      });
+    });
 
-      const http5xx = byMetric("5xx");
-      expect(http5xx?.inputs).toMatchObject({
+    it("alarms on HTTP 5xx, WebSocket integration and execution errors, and the failure queue", () => {
+      expect(alarmNamed("Http5xxAlarm").inputs).toMatchObject({
         namespace: "AWS/ApiGateway",
+        metricName: "5xx",
         dimensions: { ApiId: `${q.api("HTTP").name}-id` },
         threshold: config.alarms.http5xxCount,
       });
-
-      expect(byMetric("ApproximateNumberOfMessagesVisible")?.inputs.dimensions).toEqual({
+      for (const metricName of ["IntegrationError", "ExecutionError"]) {
+        expect(alarmNamed(`Socket${metricName}Alarm`).inputs).toMatchObject({
+          namespace: "AWS/ApiGateway",
+          metricName,
+          dimensions: { ApiId: `${q.api("WEBSOCKET").name}-id` },
+          statistic: "Sum",
+          threshold: config.alarms.socketErrorCount,
+        });
+      }
+      expect(alarmNamed("BroadcastFailureQueueAlarm").inputs.dimensions).toEqual({
         QueueName: q.one(Types.queue).inputs.name,
       });
-      expect(alarms).toHaveLength(4);
     });
+
+    it("alarms on the errors and the throttles of every function, each by its own name", () => {
+      const alarms = q.ofType(Types.alarm);
+      for (const [metricName, threshold] of [
+        ["Errors", config.alarms.functionErrorCount],
+        ["Throttles", config.alarms.functionThrottleCount],
+      ] as const) {
+        const watched = alarms
+          .filter(
+            (alarm) => alarm.inputs.namespace === "AWS/Lambda" && alarm.inputs.metricName === metricName,
+          )
+          .map((alarm) => {
+            expect(alarm.inputs, alarm.name).toMatchObject({
+              statistic: "Sum",
+              threshold,
+              treatMissingData: "notBreaching",
+            });
+            return (alarm.inputs.dimensions as { FunctionName: string }).FunctionName;
+          });
+        // Every Lambda function of the plan, not only the route table's: the list is derived, never written down.
+        expect(watched.sort()).toEqual(
+          q
+            .ofType(Types.function)
+            .map((fn) => fn.inputs.name)
+            .sort(),
+        );
+      }
+    });
+
+    it(
+      config.alarmRoute
+        ? "tells the stage's alarm route of every alarm, going off and over"
+        : "routes alarms nowhere on a stage that names no route",
+      () => {
+        const alarms = q.ofType(Types.alarm);
+        expect(alarms.length).toBeGreaterThan(0);
+        const route = config.alarmRoute;
+        if (!route) {
+          for (const alarm of alarms) expect(alarm.inputs.alarmActions, alarm.name).toBeUndefined();
+          expect(q.ofType(Types.topic)).toEqual([]);
+          return;
+        }
+        const topicArn =
+          "email" in route
+            ? (() => {
+                const topic = q.one(Types.topic);
+                const subscription = q.one(Types.topicSubscription);
+                expect(subscription.inputs).toMatchObject({ protocol: "email", endpoint: route.email });
+                const arn = `arn:aws:sns:us-east-1:123456789012:${topic.inputs.name ?? topic.name}`;
+                expect(subscription.inputs.topic).toBe(arn);
+                return arn;
+              })()
+            : route.topicArn;
+        for (const alarm of alarms) {
+          expect(alarm.inputs.alarmActions, alarm.name).toEqual([topicArn]);
+          expect(alarm.inputs.okActions, alarm.name).toEqual([topicArn]);
+        }
+      },
+    );
 
     it("outputs the HTTP API URL as `api` and the WebSocket URL as `ws`", () => {
       expect(plan.outputs.api).toMatch(/^https:\/\//);

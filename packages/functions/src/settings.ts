@@ -26,8 +26,11 @@ export const AuthSettings = v.variant("mode", [
     mode: v.literal("jwt"),
     /** The `iss` every token must carry: an https URL (http on loopback for the local stack). */
     issuer: v.pipe(v.string(), v.url(), v.check(isTrustedKeyUrl, "The issuer must be an https URL")),
-    /** The `aud` every token must carry. */
-    audience: v.pipe(v.string(), v.minLength(1)),
+    /**
+     * The audiences a token may be for (API Gateway's `audiences`): its `aud` must name one, or, without `aud`, its
+     * `client_id` must be one (Cognito access tokens).
+     */
+    audiences: v.pipe(v.array(v.pipe(v.string(), v.minLength(1))), v.minLength(1)),
   }),
 ]);
 export type AuthSettings = v.InferOutput<typeof AuthSettings>;

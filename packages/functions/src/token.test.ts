@@ -4,7 +4,7 @@ import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import * as v from "valibot";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuthSettings } from "./settings";
-import { CLOCK_TOLERANCE_SECONDS, createTokenVerifier } from "./token";
+import { CLOCK_TOLERANCE_SECONDS, createTokenVerifier, isForAudience } from "./token";
 
 // A stand-in identity provider on loopback (the only place http is accepted): a discovery document and a JWKS whose
 // contents each test picks.
@@ -45,7 +45,7 @@ describe("createTokenVerifier", () => {
   it("finds the keys through the issuer's discovery document, once", async () => {
     discovery = { issuer, jwks_uri: `${issuer}/keys` };
     const before = discoveryRequests;
-    const verify = createTokenVerifier({ issuer, audience: "chat" });
+    const verify = createTokenVerifier({ issuer, audiences: ["chat"] });
 
     const first = await verify(await token());
     const second = await verify(await token({ sub: "bob" }));
@@ -56,7 +56,7 @@ describe("createTokenVerifier", () => {
 
   it("requires exp and sub, and allows the clock tolerance on exp only", async () => {
     discovery = { issuer, jwks_uri: `${issuer}/keys` };
-    const verify = createTokenVerifier({ issuer, audience: "chat" });
+    const verify = createTokenVerifier({ issuer, audiences: ["chat"] });
     const now = Math.floor(Date.now() / 1000);
 
     await expect(verify(await token({ exp: 0 }))).rejects.toThrow(/exp/);
@@ -71,7 +71,7 @@ describe("createTokenVerifier", () => {
       { issuer, jwks_uri: "http://keys.example.com/keys" },
     ]) {
       discovery = document;
-      const verify = createTokenVerifier({ issuer, audience: "chat" });
+      const verify = createTokenVerifier({ issuer, audiences: ["chat"] });
 
       await expect(verify(await token())).rejects.toThrow();
     }
@@ -79,14 +79,31 @@ describe("createTokenVerifier", () => {
 
   it("accepts https issuers, and http ones on loopback only", () => {
     const valid = (url: string) =>
-      v.safeParse(AuthSettings, { mode: "jwt", issuer: url, audience: "chat" }).success;
+      v.safeParse(AuthSettings, { mode: "jwt", issuer: url, audiences: ["chat"] }).success;
 
     expect(valid("https://auth.example.com/")).toBe(true);
     expect(valid("http://127.0.0.1:3001")).toBe(true);
     expect(valid("http://localhost:3001")).toBe(true);
     expect(valid("http://auth.example.com")).toBe(false);
-    expect(() => createTokenVerifier({ issuer: "http://auth.example.com", audience: "chat" })).toThrow(
+    expect(() => createTokenVerifier({ issuer: "http://auth.example.com", audiences: ["chat"] })).toThrow(
       /https/,
     );
+  });
+});
+
+describe("isForAudience", () => {
+  const audiences = ["api://chat", "app-client"];
+
+  it("judges aud when present, as a string or a list, whatever client_id says", () => {
+    expect(isForAudience({ aud: "api://chat" }, audiences)).toBe(true);
+    expect(isForAudience({ aud: ["https://x/userinfo", "app-client"] }, audiences)).toBe(true);
+    expect(isForAudience({ aud: "api://other", client_id: "app-client" }, audiences)).toBe(false);
+    expect(isForAudience({ aud: [], client_id: "app-client" }, audiences)).toBe(false);
+  });
+
+  it("judges client_id only without aud (Cognito access tokens)", () => {
+    expect(isForAudience({ client_id: "app-client", token_use: "access" }, audiences)).toBe(true);
+    expect(isForAudience({ client_id: "another-client" }, audiences)).toBe(false);
+    expect(isForAudience({}, audiences)).toBe(false);
   });
 });

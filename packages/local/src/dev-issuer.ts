@@ -22,8 +22,13 @@ export interface DevIssuer {
 export interface MintOptions {
   /** A duration ("1h") or an epoch-seconds expiry. */
   expiresIn?: string | number;
-  /** Another audience than the stack's, to see it refused. */
-  audience?: string;
+  /**
+   * The `aud` claim: another audience than the stack's (to see it refused), a list (as Auth0 sends), or `null` for
+   * none (a Cognito access token, which names its app client in `client_id` instead).
+   */
+  audience?: string | readonly string[] | null;
+  /** More claims, as a provider would add them (`client_id`, `token_use`, `scope`, `nbf`, `iat`...). */
+  claims?: Record<string, unknown>;
   /** Another issuer than this one, to see it refused. */
   issuer?: string;
   /** The `name` claim. */
@@ -33,7 +38,7 @@ export interface MintOptions {
   /** The `preferred_username` claim (what some providers send instead of `name`), for tests. */
   preferredUsername?: string;
   /** Registered claims to leave out, to see such a token refused. */
-  omit?: readonly ("exp" | "sub")[];
+  omit?: readonly ("exp" | "sub" | "kid")[];
 }
 
 /** The longest token `POST /dev/token` mints. */
@@ -93,14 +98,15 @@ export const createDevIssuer = async (baseUrl: string, audience = "chat-local"):
   const mint = (userId: string, options: MintOptions = {}) => {
     const { expiresIn = "1h", audience: tokenAudience = audience, omit = [] } = options;
     const jwt = new SignJWT({
+      ...options.claims,
       ...(options.name !== undefined && { name: options.name }),
       ...(options.admin !== undefined && { chat_admin: options.admin }),
       ...(options.preferredUsername !== undefined && { preferred_username: options.preferredUsername }),
     })
-      .setProtectedHeader({ alg: "RS256", kid, typ: "JWT" })
-      .setIssuer(options.issuer ?? issuer)
-      .setAudience(tokenAudience)
-      .setIssuedAt();
+      .setProtectedHeader({ alg: "RS256", ...(!omit.includes("kid") && { kid }), typ: "JWT" })
+      .setIssuer(options.issuer ?? issuer);
+    if (tokenAudience !== null) jwt.setAudience([tokenAudience].flat());
+    if (options.claims?.iat === undefined) jwt.setIssuedAt();
     if (!omit.includes("sub")) jwt.setSubject(userId);
     if (!omit.includes("exp")) jwt.setExpirationTime(expiresIn);
     return jwt.sign(privateKey);

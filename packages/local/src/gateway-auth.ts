@@ -4,8 +4,9 @@ import type { JWTPayload } from "jose";
 
 /**
  * What API Gateway's JWT authorizer does before an HTTP route runs: take the bearer token from `Authorization`,
- * check it (signature by the keys of the issuer's discovery document, issuer, audience, required `exp` and `sub`)
- * the same way the socket's `$connect` authorizer does, and pass the claims on.
+ * check it with the very code the socket's `$connect` authorizer runs (`createTokenVerifier`: signature by the keys
+ * of the issuer's discovery document, issuer, `aud` or else `client_id`, `exp`, `nbf`, `iat`, required `sub`), and
+ * pass the claims on.
  */
 export const createJwtAuthorizer = (auth: Extract<AuthSettings, { mode: "jwt" }>) => {
   const verify = createTokenVerifier(auth);

@@ -5,8 +5,11 @@ import { resourceEnvironment } from "@chat/core/resources";
 import { ensureTable } from "@chat/core/table";
 import { startDynamoDbLocal } from "@chat/dynamodb-local";
 import { sdkEnvironment } from "@chat/dynamodb-local/environment";
+import type { FailureQueue } from "@chat/functions/replay/replay";
 import { defaultSettings, type Settings } from "@chat/functions/settings";
+import type { TokenIssuer } from "@chat/functions/token";
 import { createDevIssuer, type DevIssuer } from "./dev-issuer";
+import { memoryQueue } from "./failure-queue";
 import { createJwtAuthorizer } from "./gateway-auth";
 import { answerClientErrors, answerWhileStarting } from "./gateway-response";
 import { httpApi } from "./http-api";
@@ -27,12 +30,19 @@ export interface LocalStackOptions {
   stage?: string;
   /** `jwt`: protected routes need a token from the development issuer (mint one with `pnpm mint-token <userId>`). */
   auth?: "none" | "jwt";
+  /**
+   * With `auth: "jwt"`, check tokens of this identity provider instead of the development issuer's (a test issuer
+   * on loopback, or a real provider's https issuer): the same issuer and audiences a deployed stage is given.
+   */
+  identityProvider?: TokenIssuer;
   /** CORS allow-list of the HTTP API; `*` (the default) allows any origin. */
   corsOrigins?: readonly string[];
   /** Stage admins: user ids that act as owner in every room (`CHAT_ADMINS=a,b` for `pnpm dev`). */
   admins?: readonly string[];
   /** Rate and connection limits; the stage defaults otherwise. */
   limits?: Partial<Settings["limits"]>;
+  /** Retries of a batch the broadcaster fails before it goes to the failure queue (10 by default; AWS: 5). */
+  streamRetries?: number;
 }
 
 export interface LocalStack {
@@ -42,6 +52,11 @@ export interface LocalStack {
   /** The development token issuer (always running; only required when `auth` is `jwt`). */
   issuer: DevIssuer;
   settings: Settings;
+  /**
+   * The broadcaster's failure queue: what the stream poller gave up on, as Lambda's on-failure destination would
+   * send it to SQS; `replayFailures` reads it.
+   */
+  failureQueue: FailureQueue;
   /** Failure injection, for tests: make the management API answer posts with errors for a while. */
   failPosts(status: number, count: number): void;
   /** For the bench's fan-out baseline: a frame sent straight down every open socket; returns how many. */
@@ -83,10 +98,11 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     }
 
     const issuer = await createDevIssuer(`http://127.0.0.1:${ws.port}`);
+    const provider = options.identityProvider ?? { issuer: issuer.issuer, audiences: [issuer.audience] };
     const settings: Settings = {
       auth:
         options.auth === "jwt"
-          ? { mode: "jwt", issuer: issuer.issuer, audience: issuer.audience }
+          ? { mode: "jwt", issuer: provider.issuer, audiences: [...provider.audiences] }
           : { mode: "none" },
       admins: [...(options.admins ?? [])],
       limits: { ...defaultSettings.limits, ...options.limits },
@@ -106,7 +122,13 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     client.destroy();
 
     const functions = await loadFunctions();
-    const poller = await startStreamPoller({ tableName, invoke: functions.broadcaster });
+    const failures = memoryQueue();
+    const poller = await startStreamPoller({
+      tableName,
+      invoke: functions.broadcaster,
+      onFailure: failures.send,
+      ...(options.streamRetries !== undefined && { maxRetries: options.streamRetries }),
+    });
     cleanups.push(() => poller.stop());
     const { auth } = settings;
     // From here to the end of this block nothing waits: the real listeners replace the start-up ones at once.
@@ -130,6 +152,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       dynamoEndpoint,
       issuer,
       settings,
+      failureQueue: failures.queue,
       failPosts: socketApi.failPosts,
       sendToAll: socketApi.sendToAll,
       stop,

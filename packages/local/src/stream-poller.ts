@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { DescribeTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
   DescribeStreamCommand,
@@ -18,8 +19,10 @@ export interface StreamPollerOptions {
   batchSize?: number;
   /** Pause between polls of an idle stream. */
   idleMs?: number;
-  /** Retries of a failing batch before its records are dropped (AWS would send them to the on-failure queue). */
+  /** Retries of a failing batch before its records are given up on. */
   maxRetries?: number;
+  /** Where a batch given up on is described, as Lambda's on-failure destination describes it (a JSON body). */
+  onFailure?: (body: string) => void;
 }
 
 interface Shard {
@@ -44,6 +47,7 @@ export const startStreamPoller = async ({
   batchSize = 100,
   idleMs = 25,
   maxRetries = 10,
+  onFailure,
 }: StreamPollerOptions) => {
   const dynamo = new DynamoDBClient({});
   const streams = new DynamoDBStreamsClient({});
@@ -87,7 +91,7 @@ export const startStreamPoller = async ({
     } while (exclusiveStartShardId);
   };
 
-  const deliver = async (records: DynamoDBRecord[]) => {
+  const deliver = async (shardId: string, records: DynamoDBRecord[], readAt: Date) => {
     let pending = records;
     for (let attempt = 0; pending.length > 0; attempt++) {
       const failedId = await invoke({ Records: pending }).then(
@@ -101,7 +105,8 @@ export const startStreamPoller = async ({
       const from = pending.findIndex((record) => record.dynamodb?.SequenceNumber === failedId);
       pending = pending.slice(Math.max(from, 0));
       if (attempt >= maxRetries) {
-        console.error(`[stream] dropped ${pending.length} record(s) after ${maxRetries} retries`);
+        console.error(`[stream] gave up on ${pending.length} record(s) after ${maxRetries} retries`);
+        onFailure?.(failureRecord(shardId, streamArn, pending, attempt + 1, readAt));
         return;
       }
       await sleep(Math.min(2_000, 50 * 2 ** attempt));
@@ -129,6 +134,7 @@ export const startStreamPoller = async ({
       shard.closed = true;
       return 0;
     }
+    const readAt = new Date();
     const { Records = [], NextShardIterator } = await streams
       .send(new GetRecordsCommand({ ShardIterator: shard.iterator, Limit: batchSize }))
       .catch((error: unknown) => {
@@ -138,7 +144,7 @@ export const startStreamPoller = async ({
     const matching = Records.map((record) => toLambdaRecord(record, streamArn)).filter((record) =>
       matchesFilter(broadcaster.filter, record),
     );
-    if (matching.length > 0) await deliver(matching);
+    if (matching.length > 0) await deliver(shard.id, matching, readAt);
     shard.iterator = NextShardIterator;
     shard.lastSequenceNumber = Records.at(-1)?.dynamodb?.SequenceNumber ?? shard.lastSequenceNumber;
     return Records.length;
@@ -191,6 +197,42 @@ export const startStreamPoller = async ({
       dynamo.destroy();
     },
   };
+};
+
+/**
+ * What Lambda's on-failure destination sends for a DynamoDB stream batch it gave up on: where the records were (the
+ * shard, the sequence range, when the first and last reached the stream, to the second), not the records. The
+ * arrival is when the poller read them (it polls every few ms): DynamoDB Local's `ApproximateCreationDateTime` is
+ * coarser than AWS's.
+ */
+const failureRecord = (
+  shardId: string,
+  streamArn: string,
+  records: DynamoDBRecord[],
+  invocations: number,
+  readAt: Date,
+): string => {
+  const arrival = `${readAt.toISOString().slice(0, 19)}Z`;
+  return JSON.stringify({
+    requestContext: {
+      requestId: randomUUID(),
+      functionArn: "arn:aws:lambda:local:000000000000:function:Broadcaster",
+      condition: "RetryAttemptsExhausted",
+      approximateInvokeCount: invocations,
+    },
+    responseContext: { statusCode: 200, executedVersion: "$LATEST" },
+    version: "1.0",
+    timestamp: new Date().toISOString(),
+    DDBStreamBatchInfo: {
+      shardId,
+      startSequenceNumber: records[0]?.dynamodb?.SequenceNumber ?? "",
+      endSequenceNumber: records.at(-1)?.dynamodb?.SequenceNumber ?? "",
+      approximateArrivalOfFirstRecord: arrival,
+      approximateArrivalOfLastRecord: arrival,
+      batchSize: records.length,
+      streamArn,
+    },
+  });
 };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

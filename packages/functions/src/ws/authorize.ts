@@ -11,7 +11,8 @@ let verify: ReturnType<typeof createTokenVerifier> | undefined;
 
 /**
  * The `$connect` authorizer: verifies the `?token=` JWT exactly as the HTTP API's JWT authorizer does (issuer,
- * audience, required expiry and subject, RS256 signature by the keys of the issuer's discovery document) and hands
+ * `aud` or else `client_id`, expiry, not-before, issue time, the RSA signature of the key its `kid` names in the
+ * issuer's discovery document's `jwks_uri`; `sub` required too), with the same code as the local HTTP API, and hands
  * the caller on to every route of the connection: `userId` (the subject), `name` (the `name` claim, else
  * `preferred_username`; absent when neither) and `admin` (the `chat_admin: true` claim or the stage's admins list).
  * API Gateway context values are strings, numbers or booleans.
