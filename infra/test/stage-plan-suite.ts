@@ -67,6 +67,8 @@ const expectedDynamoGrants: Record<HandlerModule, Partial<DynamoGrants>> = {
   "http/unban-user": { table: ["BatchGetItem", "DeleteItem"] },
   "http/mute-user": { table: ["BatchGetItem", "GetItem", "UpdateItem"], index: ["Query"] },
   "http/unmute-user": { table: ["BatchGetItem", "GetItem", "UpdateItem"], index: ["Query"] },
+  "http/get-blocklist": { table: ["BatchGetItem", "GetItem"] },
+  "http/put-blocklist": { table: ["BatchGetItem", "DeleteItem", "PutItem"] },
   "ws/connect": {
     table: ["BatchGetItem", "DeleteItem", "GetItem", "PutItem", "Query", "UpdateItem"],
     index: ["Query"],

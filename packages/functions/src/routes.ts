@@ -23,6 +23,8 @@ export const httpRoutes = {
   "DELETE /rooms/{roomId}/bans/{userId}": "http/unban-user",
   "PUT /rooms/{roomId}/mutes/{userId}": "http/mute-user",
   "DELETE /rooms/{roomId}/mutes/{userId}": "http/unmute-user",
+  "GET /rooms/{roomId}/blocklist": "http/get-blocklist",
+  "PUT /rooms/{roomId}/blocklist": "http/put-blocklist",
   "GET /openapi.json": "http/openapi",
   $default: "http/not-found",
 } as const;
@@ -158,6 +160,10 @@ export const tableAccess: { readonly [Module in HandlerModule]: TableAccess | nu
   // Member.mute / unmute: BatchGetItem, a patch, the presence row (GetItem); the room told (Query of gsi1).
   "http/mute-user": { table: ["BatchGetItem", "GetItem", "UpdateItem"], indexes: ["Query"] },
   "http/unmute-user": { table: ["BatchGetItem", "GetItem", "UpdateItem"], indexes: ["Query"] },
+  // Blocklist.get: the access read (BatchGetItem), the list (GetItem).
+  "http/get-blocklist": { table: ["BatchGetItem", "GetItem"], indexes: [] },
+  // Blocklist.put: the access read, the list written (PutItem) or, emptied, deleted (DeleteItem).
+  "http/put-blocklist": { table: ["BatchGetItem", "DeleteItem", "PutItem"], indexes: [] },
   // Connection.connect (a transaction: the user's counter, session, user and room rows), Presence.arrive; at the
   // cap, Connection.ofUser/recount and pruning the gone connections; presence.
   "ws/connect": { table: [...fansOut.table, "PutItem", "BatchGetItem"], indexes: fansOut.indexes },

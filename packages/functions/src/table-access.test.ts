@@ -126,7 +126,31 @@ const moderatedRoom = async () => {
   return { roomId, owner, mem, connected, call };
 };
 
+/** The blocklist routes, called by the room's owner. */
+const blocklistCall = (handler: Handler, roomId: string, userId: string, words?: string[]) =>
+  handler(
+    httpEvent({
+      routeKey: `${words ? "PUT" : "GET"} /rooms/{roomId}/blocklist`,
+      path: `/rooms/${roomId}/blocklist`,
+      pathParameters: { roomId },
+      headers: { "x-user-id": userId },
+      ...(words && { body: JSON.stringify({ words }) }),
+    }) as never,
+  );
+
 const moderation = {
+  "http/get-blocklist": async (handler: Handler) => {
+    const { roomId, owner } = await moderatedRoom();
+    return async () =>
+      expect(await blocklistCall(handler, roomId, owner.userId)).toMatchObject({ statusCode: 200 });
+  },
+  "http/put-blocklist": async (handler: Handler) => {
+    const { roomId, owner } = await moderatedRoom();
+    return async () => {
+      expect(await blocklistCall(handler, roomId, owner.userId, ["spam"])).toMatchObject({ statusCode: 200 });
+      expect(await blocklistCall(handler, roomId, owner.userId, [])).toMatchObject({ statusCode: 200 });
+    };
+  },
   "http/put-member": async (handler: Handler) => {
     const { mem, call } = await moderatedRoom();
     return async () => {

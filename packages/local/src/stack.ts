@@ -5,6 +5,7 @@ import { resourceEnvironment } from "@chat/core/resources";
 import { ensureTable } from "@chat/core/table";
 import { startDynamoDbLocal } from "@chat/dynamodb-local";
 import { sdkEnvironment } from "@chat/dynamodb-local/environment";
+import type { IntegrationSettings } from "@chat/functions/integrations/settings";
 import { defaultSettings, type Settings } from "@chat/functions/settings";
 import { createDevIssuer, type DevIssuer } from "./dev-issuer";
 import { createJwtAuthorizer } from "./gateway-auth";
@@ -33,6 +34,8 @@ export interface LocalStackOptions {
   admins?: readonly string[];
   /** Rate and connection limits; the stage defaults otherwise. */
   limits?: Partial<Settings["limits"]>;
+  /** Webhooks, the moderation hook and Web Push (`integrationsFromEnvironment` reads them for `pnpm dev`). */
+  integrations?: IntegrationSettings;
 }
 
 export interface LocalStack {
@@ -90,6 +93,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
           : { mode: "none" },
       admins: [...(options.admins ?? [])],
       limits: { ...defaultSettings.limits, ...options.limits },
+      integrations: options.integrations ?? defaultSettings.integrations,
     };
     Object.assign(process.env, {
       ...sdkEnvironment(dynamoEndpoint),

@@ -12,7 +12,9 @@ export const operation = {
     "`preferred_username` claim). Without token auth both are required. " +
     `A \`clientMessageId\` makes the send idempotent for ${Limits.idempotencyTtlSeconds / 3600} hours per (roomId, ` +
     "userId, clientMessageId): a repeat answers 200 with the first message and stores nothing new, so retry freely. " +
-    `Bodies over ${Limits.maxBodyBytes} bytes get 413; unknown body fields are refused.`,
+    `Bodies over ${Limits.maxBodyBytes} bytes get 413; unknown body fields are refused. A text with a word of the ` +
+    "room's blocklist, or one the stage's moderation hook rejects, is 422 `blocked` and stored nowhere; the hook " +
+    "may also replace the text.",
   params: RoomPath,
   body: SendMessageRequest,
   responses: {
@@ -27,6 +29,7 @@ export const operation = {
     "validation_failed",
     "forbidden",
     "payload_too_large",
+    "blocked",
     "rate_limited",
     "unavailable",
   ],
