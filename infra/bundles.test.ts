@@ -43,6 +43,11 @@ const budgetsKiB: Record<HandlerModule, number> = {
   "ws/disconnect": 875,
   "ws/default": 905,
   "stream/broadcast": 880,
+  "stream/integrations": 900,
+  "queue/deliver-webhook": 300,
+  "http/put-push-subscription": 880,
+  "http/delete-push-subscription": 880,
+  "http/vapid-public-key": 130,
 };
 
 // What each handler reads at import time, as Lambda provides it through its own links only: a handler that is not

@@ -4,6 +4,7 @@
  */
 
 import { type AuthSettings, defaultSettings, parseAdmins, type Settings } from "@chat/functions/settings";
+import { integrationsFromEnvironment } from "./integrations-config";
 
 /** Stages that hold real users' data: their table is retained and protected, and `sst remove` refuses them. */
 export const productionStages: readonly string[] = ["production"];
@@ -195,6 +196,7 @@ export const stageConfig = (stage: string): StageConfig => {
       ...defaultSettings,
       auth: authFor(stage, production),
       admins: parseAdmins(process.env.CHAT_ADMINS),
+      integrations: integrationsFromEnvironment(),
     },
     corsAllowOrigins: corsOriginsFor(stage, production),
   };

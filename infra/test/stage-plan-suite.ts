@@ -83,6 +83,15 @@ const expectedDynamoGrants: Record<HandlerModule, Partial<DynamoGrants>> = {
     index: ["Query"],
     stream: ["DescribeStream", "GetRecords", "GetShardIterator", "ListStreams"],
   },
+  // The integrations consumer reads only the stream (its subscription grants that) and the deliverer nothing.
+  "stream/integrations": {
+    table: ["DeleteItem", "PutItem", "Query"],
+    stream: ["DescribeStream", "GetRecords", "GetShardIterator", "ListStreams"],
+  },
+  "http/put-push-subscription": { table: ["PutItem"] },
+  "http/delete-push-subscription": { table: ["DeleteItem"] },
+  "http/vapid-public-key": {},
+  "queue/deliver-webhook": {},
 };
 
 /** A function's DynamoDB actions (without the `dynamodb:` prefix), by what they apply to. */

@@ -11,6 +11,7 @@ import { createDevIssuer, type DevIssuer } from "./dev-issuer";
 import { createJwtAuthorizer } from "./gateway-auth";
 import { answerClientErrors, answerWhileStarting } from "./gateway-response";
 import { httpApi } from "./http-api";
+import { secretEnvironment, startIntegrationsPoller, startWebhookQueue, vapidKeys } from "./integrations";
 import { loadFunctions } from "./lambda";
 import { startStreamPoller } from "./stream-poller";
 import { attachWebSocketApi } from "./websocket-api";
@@ -36,6 +37,10 @@ export interface LocalStackOptions {
   limits?: Partial<Settings["limits"]>;
   /** Webhooks, the moderation hook and Web Push (`integrationsFromEnvironment` reads them for `pnpm dev`). */
   integrations?: IntegrationSettings;
+  /** SST secrets by name (the webhook endpoints' `whsec_...` keys). */
+  secrets?: Record<string, string>;
+  /** Scales the webhook queue's delays (retry backoff, visibility timeout): 1 is real time, tests go faster. */
+  queueDelayScale?: number;
 }
 
 export interface LocalStack {
@@ -49,6 +54,8 @@ export interface LocalStack {
   failPosts(status: number, count: number): void;
   /** For the bench's fan-out baseline: a frame sent straight down every open socket; returns how many. */
   sendToAll(data: string): number;
+  /** The webhook deliveries that exhausted their retries (the failure queue's messages, JSON). */
+  webhookFailures(): string[];
   stop(): Promise<void>;
 }
 
@@ -95,14 +102,22 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       limits: { ...defaultSettings.limits, ...options.limits },
       integrations: options.integrations ?? defaultSettings.integrations,
     };
+    const vapid = vapidKeys(process.env);
+    const webhooks = await startWebhookQueue({ delayScale: options.queueDelayScale });
+    cleanups.push(() => webhooks.stop());
     Object.assign(process.env, {
       ...sdkEnvironment(dynamoEndpoint),
+      ...webhooks.environment,
+      ...secretEnvironment(options.secrets ?? {}),
       // EMF lines are for CloudWatch; locally they would drown the logs unless asked for.
       POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? "true",
       ...resourceEnvironment(stage, {
         Table: { name: tableName },
         Realtime: { url: `ws://127.0.0.1:${ws.port}`, managementEndpoint: `http://127.0.0.1:${ws.port}` },
         Settings: settings,
+        WebhookQueue: { url: webhooks.url },
+        VapidPublicKey: { value: vapid.publicKey },
+        VapidPrivateKey: { value: vapid.privateKey },
       }),
     });
     const client = new DynamoDBClient({ endpoint: dynamoEndpoint });
@@ -112,6 +127,9 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     const functions = await loadFunctions();
     const poller = await startStreamPoller({ tableName, invoke: functions.broadcaster });
     cleanups.push(() => poller.stop());
+    webhooks.attach(functions);
+    const integrationsPoller = await startIntegrationsPoller(tableName, functions);
+    cleanups.push(() => integrationsPoller.stop());
     const { auth } = settings;
     // From here to the end of this block nothing waits: the real listeners replace the start-up ones at once.
     starting.ready();
@@ -136,6 +154,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       settings,
       failPosts: socketApi.failPosts,
       sendToAll: socketApi.sendToAll,
+      webhookFailures: webhooks.queue.deadLetters,
       stop,
     };
   } catch (error) {
