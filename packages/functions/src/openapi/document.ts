@@ -69,6 +69,9 @@ const schemas = {
   BlockedWord: Types.BlockedWord,
   BlocklistRequest: Types.BlocklistRequest,
   BlocklistResponse: Types.BlocklistResponse,
+  PushSubscriptionRequest: Types.PushSubscriptionRequest,
+  VapidPublicKeyResponse: Types.VapidPublicKeyResponse,
+  PushPayload: Types.PushPayload,
 } satisfies Record<string, v.GenericSchema>;
 
 const codePoints = "characters (Unicode code points)";
