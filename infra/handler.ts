@@ -5,7 +5,7 @@ import {
   type TableAccess,
   tableAccess,
 } from "@chat/functions/routes";
-import { vapidPublicKey } from "./push-keys";
+import { vapid } from "./push-keys";
 import type { FunctionKind, StageConfig } from "./stage-config";
 
 /** What a handler may be linked to: the table and the settings, and the WebSocket API if it posts to it. */
@@ -93,7 +93,7 @@ export const handlerFunction = (
       links.settings,
       ...(posts(module) && links.realtime ? [links.realtime] : []),
       // The one route that serves a secret's value: the VAPID public key.
-      ...(module === "http/vapid-public-key" ? [vapidPublicKey] : []),
+      ...(module === "http/vapid-public-key" && vapid ? [vapid.publicKey] : []),
     ],
     ...extra,
     ...(permissions.length > 0 && { permissions }),

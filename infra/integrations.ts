@@ -2,7 +2,7 @@ import { Resources } from "@chat/core/resources";
 import { maxDeliveryAttempts } from "@chat/functions/integrations/webhooks";
 import { integrations as consumer, webhookDeliverer } from "@chat/functions/routes";
 import { handlerFunction } from "./handler";
-import { vapidPrivateKey, vapidPublicKey } from "./push-keys";
+import { vapid } from "./push-keys";
 import { settings } from "./settings";
 import { stageConfig } from "./stage-config";
 import { table } from "./storage";
@@ -73,8 +73,7 @@ export const integrationsSubscriber = table.subscribe(
     link: [
       ...(consumerArgs.link as unknown[]),
       scopedQueue(["sqs:SendMessage"]),
-      vapidPublicKey,
-      vapidPrivateKey,
+      ...(vapid ? [vapid.publicKey, vapid.privateKey] : []),
     ],
   },
   {
