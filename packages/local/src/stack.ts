@@ -128,8 +128,11 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     const poller = await startStreamPoller({ tableName, invoke: functions.broadcaster });
     cleanups.push(() => poller.stop());
     webhooks.attach(functions);
-    const integrationsPoller = await startIntegrationsPoller(tableName, functions);
-    cleanups.push(() => integrationsPoller.stop());
+    // The second stream reader runs only when it has work: webhooks to queue or pushes to send.
+    if (settings.integrations.webhooks.length > 0 || settings.integrations.push) {
+      const integrationsPoller = await startIntegrationsPoller(tableName, functions);
+      cleanups.push(() => integrationsPoller.stop());
+    }
     const { auth } = settings;
     // From here to the end of this block nothing waits: the real listeners replace the start-up ones at once.
     starting.ready();
