@@ -14,7 +14,8 @@ import { type Bundle, bundleHandler, commonJsSdkInputs, handlerModules } from ".
  * free of import side effects; storage handlers carry ElectroDB and the DynamoDB document client (~750 KiB). A jump
  * past a budget means a new dependency came along. The rooms handlers measured 758–766 KiB; openapi grows with the
  * document it embeds (137 KiB with the rooms routes). The integrations settings schema added ~4 KiB to every
- * handler; moderation ~8 KiB to the two that send (the Lambda client is imported on demand).
+ * handler; moderation ~8 KiB to the two that send (the Lambda client is imported on demand). The webhook deliverer
+ * measured 433 KiB (the SQS client and standardwebhooks).
  */
 const budgetsKiB: Record<HandlerModule, number> = {
   "http/health": 125,
@@ -37,14 +38,14 @@ const budgetsKiB: Record<HandlerModule, number> = {
   "http/unmute-user": 880,
   "http/get-blocklist": 880,
   "http/put-blocklist": 880,
-  "http/openapi": 160,
+  "http/openapi": 175,
   "ws/authorize": 140,
   "ws/connect": 885,
   "ws/disconnect": 875,
   "ws/default": 905,
   "stream/broadcast": 880,
   "stream/integrations": 900,
-  "queue/deliver-webhook": 300,
+  "queue/deliver-webhook": 500,
   "http/put-push-subscription": 880,
   "http/delete-push-subscription": 880,
   "http/vapid-public-key": 130,
