@@ -28,6 +28,22 @@ declare module "sst/resource" {
       name: string;
       type: "sst.aws.Dynamo";
     };
+    VapidPrivateKey: {
+      type: "sst.sst.Secret";
+      value: string;
+    };
+    VapidPublicKey: {
+      type: "sst.sst.Secret";
+      value: string;
+    };
+    WebhookFailureQueue: {
+      type: "sst.aws.Queue";
+      url: string;
+    };
+    WebhookQueue: {
+      type: "sst.aws.Queue";
+      url: string;
+    };
   }
 }
 

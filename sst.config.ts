@@ -19,6 +19,7 @@ export default $config({
     const { api } = await import("./infra/api");
     const { realtime } = await import("./infra/realtime");
     await import("./infra/broadcaster");
+    await import("./infra/integrations");
     await import("./infra/monitoring");
     return { api: api.url, ws: realtime.url };
   },

@@ -43,6 +43,13 @@ const budgetsKiB: Record<HandlerModule, number> = {
   "ws/default": 385,
   "ws/authorize": 45,
   "stream/broadcast": 370,
+  "http/get-blocklist": 380,
+  "http/put-blocklist": 380,
+  "stream/integrations": 400,
+  "queue/deliver-webhook": 400,
+  "http/put-push-subscription": 380,
+  "http/delete-push-subscription": 380,
+  "http/vapid-public-key": 45,
 };
 
 // What each handler reads at import time, as Lambda provides it through its own links only: a handler that is not

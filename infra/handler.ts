@@ -5,6 +5,7 @@ import {
   type TableAccess,
   tableAccess,
 } from "@chat/functions/routes";
+import { vapid } from "./push-keys";
 import type { FunctionKind, StageConfig } from "./stage-config";
 
 /** What a handler may be linked to: the table and the settings, and the WebSocket API if it posts to it. */
@@ -13,6 +14,14 @@ export interface HandlerLinks {
   settings: sst.Linkable<Record<string, unknown>>;
   realtime?: sst.aws.ApiGatewayWebSocket;
 }
+
+/** An IAM statement of a function's own (beyond its links). */
+export interface Permission {
+  actions: string[];
+  resources: ($util.Output<string> | string)[];
+}
+
+const sendsMessages: readonly HandlerModule[] = ["http/send-message", "ws/default"];
 
 const posts = (module: HandlerModule): boolean =>
   (postsToConnections as readonly HandlerModule[]).includes(module);
@@ -55,12 +64,19 @@ export const handlerFunction = (
   module: HandlerModule,
   kind: FunctionKind,
   links: HandlerLinks,
-  extra: Pick<sst.aws.FunctionArgs, "permissions"> = {},
+  extra: { permissions?: Permission[] } = {},
 ): sst.aws.FunctionArgs => {
   if (posts(module) && !links.realtime) {
     throw new Error(`${module} posts to WebSocket connections: link it to the WebSocket API`);
   }
   const { memoryMb, timeoutSeconds } = config.functions[kind];
+  // The moderation hook, when it is a Lambda function, is invoked by the handlers that send messages, only them.
+  const moderationFunction = config.settings.integrations.moderation?.functionName;
+  const invokesModeration = moderationFunction !== undefined && sendsMessages.includes(module);
+  const permissions = [
+    ...(extra.permissions ?? []),
+    ...(invokesModeration ? [{ actions: ["lambda:InvokeFunction"], resources: [moderationFunction] }] : []),
+  ];
   const access = tableAccess[module];
   return {
     handler: sstHandler(module),
@@ -81,7 +97,10 @@ export const handlerFunction = (
       ...(access ? [scopedTable(links.table, access)] : []),
       links.settings,
       ...(posts(module) && links.realtime ? [links.realtime] : []),
+      // The one route that serves a secret's value: the VAPID public key.
+      ...(module === "http/vapid-public-key" && vapid ? [vapid.publicKey] : []),
     ],
     ...extra,
+    ...(permissions.length > 0 && { permissions }),
   };
 };

@@ -5,6 +5,7 @@
 
 import type { httpRoutes, socketRoutes } from "@chat/functions/routes";
 import { type AuthSettings, defaultSettings, parseAdmins, type Settings } from "@chat/functions/settings";
+import { integrationsFromEnvironment } from "./integrations-config";
 
 /** Stages that hold real users' data: their table is retained and protected, and `sst remove` refuses them. */
 export const productionStages: readonly string[] = ["production"];
@@ -313,6 +314,7 @@ export const stageConfig = (stage: string): StageConfig => {
       ...defaultSettings,
       auth: authFor(stage, production),
       admins: parseAdmins(process.env.CHAT_ADMINS),
+      integrations: integrationsFromEnvironment(),
     },
     corsAllowOrigins: corsOriginsFor(stage, production),
     alarmRoute: alarmRouteFor(stage, production),

@@ -1,14 +1,17 @@
 import { Resources } from "@chat/core/resources";
 import { TableDefinition } from "@chat/core/table-definition";
+import { maxDeliveryAttempts } from "@chat/functions/integrations/webhooks";
 import {
   broadcaster,
   type HandlerModule,
   httpRoutes,
+  integrations,
   postsToConnections,
   publicHttpRoutes,
   socketAuthorizer,
   socketRoutes,
   tableAccess,
+  webhookDeliverer,
 } from "@chat/functions/routes";
 import { beforeAll, describe, expect, it } from "vitest";
 import { RETENTION } from "../../.sst/platform/src/components/aws/logging.ts";
@@ -29,7 +32,11 @@ const chatMetrics = [
 ];
 
 const kindOf = (module: string): FunctionKind =>
-  module === broadcaster.handler ? "broadcaster" : module.startsWith("ws/") ? "socket" : "http";
+  module === broadcaster.handler || module === integrations.handler
+    ? "broadcaster"
+    : module.startsWith("ws/")
+      ? "socket"
+      : "http";
 
 const allows = (statements: Statement[], action: string) =>
   statements.filter((statement) => statement.effect === "Allow" && statement.actions.includes(action));
@@ -73,6 +80,8 @@ const expectedDynamoGrants: Record<HandlerModule, Partial<DynamoGrants>> = {
   "http/unban-user": { table: ["BatchGetItem", "DeleteItem"] },
   "http/mute-user": { table: ["BatchGetItem", "GetItem", "UpdateItem"], index: ["Query"] },
   "http/unmute-user": { table: ["BatchGetItem", "GetItem", "UpdateItem"], index: ["Query"] },
+  "http/get-blocklist": { table: ["BatchGetItem", "GetItem"] },
+  "http/put-blocklist": { table: ["BatchGetItem", "DeleteItem", "PutItem"] },
   "ws/connect": {
     table: ["BatchGetItem", "DeleteItem", "GetItem", "PutItem", "Query", "UpdateItem"],
     index: ["Query"],
@@ -87,6 +96,15 @@ const expectedDynamoGrants: Record<HandlerModule, Partial<DynamoGrants>> = {
     index: ["Query"],
     stream: ["DescribeStream", "GetRecords", "GetShardIterator", "ListStreams"],
   },
+  // The integrations consumer reads only the stream (its subscription grants that) and the deliverer nothing.
+  "stream/integrations": {
+    table: ["DeleteItem", "PutItem", "Query"],
+    stream: ["DescribeStream", "GetRecords", "GetShardIterator", "ListStreams"],
+  },
+  "http/put-push-subscription": { table: ["PutItem"] },
+  "http/delete-push-subscription": { table: ["DeleteItem"] },
+  "http/vapid-public-key": {},
+  "queue/deliver-webhook": {},
 };
 
 /** A function's DynamoDB actions (without the `dynamodb:` prefix), by what they apply to. */
@@ -180,6 +198,29 @@ export const describeStagePlan = (
       },
     );
 
+    /** The event source mapping feeding a handler module. */
+    const mappingOf = (module: HandlerModule) => {
+      const found = q
+        .ofType(Types.eventSourceMapping)
+        .filter((mapping) => q.functionByArn(mapping.inputs.functionName).module === module);
+      if (found.length !== 1)
+        throw new Error(`expected one event source mapping for ${module}, found ${found.length}`);
+      return found[0] as (typeof found)[number];
+    };
+
+    /** The SQS queue of an SST `Queue` component. */
+    const queueNamed = (component: string) => {
+      const found = q
+        .ofType(Types.queue)
+        .filter((queue) => queue.name === `${component}Queue` || queue.name === component);
+      if (found.length !== 1) {
+        throw new Error(
+          `expected one queue ${component}, found ${q.ofType(Types.queue).map((queue) => queue.name)}`,
+        );
+      }
+      return found[0] as (typeof found)[number];
+    };
+
     it("serves exactly the route table's HTTP routes, each with its own handler", () => {
       expect(q.routesOf(q.api("HTTP"))).toEqual(httpRoutes);
     });
@@ -193,6 +234,8 @@ export const describeStagePlan = (
         ...Object.values(httpRoutes),
         ...Object.values(socketRoutes),
         broadcaster.handler,
+        integrations.handler,
+        webhookDeliverer,
         // The handshake's token check exists only where tokens are required.
         ...(config.settings.auth.mode === "jwt" ? [socketAuthorizer] : []),
       ]);
@@ -228,10 +271,13 @@ export const describeStagePlan = (
       for (const fn of q.functions) {
         const posts = (postsToConnections as readonly string[]).includes(fn.module);
         const usesTable = tableAccess[fn.module] !== null;
+        // The webhook queue (its URL) reaches the consumer that fills it and the deliverer that reschedules.
+        const usesQueue = fn.module === integrations.handler || fn.module === webhookDeliverer;
         expect(Object.keys(fn.build.links).sort(), fn.module).toEqual([
           ...(posts ? [Resources.Realtime] : []),
           Resources.Settings,
           ...(usesTable ? [Resources.Table] : []),
+          ...(usesQueue ? [Resources.WebhookQueue] : []),
         ]);
         expect(fn.build.links[Resources.Settings], fn.module).toMatchObject(config.settings);
         // The stage admins of CHAT_ADMINS reach every handler (none unless named).
@@ -339,7 +385,7 @@ export const describeStagePlan = (
     });
 
     it("feeds the broadcaster only message INSERTs, in bisected batches with bounded retries", () => {
-      const mapping = q.one(Types.eventSourceMapping);
+      const mapping = mappingOf(broadcaster.handler);
       expect(q.functionByArn(mapping.inputs.functionName).module).toBe(broadcaster.handler);
       expect(mapping.inputs.eventSourceArn).toMatch(/:table\/.+\/stream\//);
       const { filters } = mapping.inputs.filterCriteria as { filters: { pattern: string }[] };
@@ -361,8 +407,8 @@ export const describeStagePlan = (
     });
 
     it("sends records the broadcaster gives up on to a queue it may write to, kept for 14 days", () => {
-      const mapping = q.one(Types.eventSourceMapping);
-      const queue = q.one(Types.queue);
+      const mapping = mappingOf(broadcaster.handler);
+      const queue = queueNamed("BroadcastFailureQueue");
       const queueArn = `:${queue.name}`;
       const destination = (mapping.inputs.destinationConfig as { onFailure: { destinationArn: string } })
         .onFailure;
@@ -372,6 +418,57 @@ export const describeStagePlan = (
       expect(allows(fn.statements, "sqs:SendMessage").flatMap((s) => s.resources)).toEqual([
         destination.destinationArn,
       ]);
+    });
+
+    it("reads the stream a second time for integrations: the rows that make webhook events, its own failure queue", () => {
+      const mapping = mappingOf(integrations.handler);
+      expect(mapping.inputs.eventSourceArn).toMatch(/:table\/.+\/stream\//);
+      const { filters } = mapping.inputs.filterCriteria as { filters: { pattern: string }[] };
+      expect(filters.map((filter) => JSON.parse(filter.pattern))).toEqual(integrations.filters);
+      expect(mapping.inputs).toMatchObject({
+        bisectBatchOnFunctionError: true,
+        functionResponseTypes: ["ReportBatchItemFailures"],
+        maximumRetryAttempts: config.stream.maximumRetryAttempts,
+      });
+      const failures = queueNamed("IntegrationsFailureQueue");
+      const destination = (mapping.inputs.destinationConfig as { onFailure: { destinationArn: string } })
+        .onFailure;
+      expect(destination.destinationArn).toMatch(new RegExp(`:${failures.name}$`));
+      // It may send to exactly two queues: the webhook queue, and its own failure queue (Lambda writes there).
+      const consumer = q.functionByArn(mapping.inputs.functionName);
+      const sendsTo = allows(consumer.statements, "sqs:SendMessage").flatMap(
+        (statement) => statement.resources,
+      );
+      expect(sendsTo).toHaveLength(2);
+      expect(sendsTo).toContain(destination.destinationArn);
+      expect(sendsTo.some((arn) => arn.endsWith(`:${queueNamed("WebhookQueue").name}`))).toBe(true);
+      expect(
+        consumer.statements.flatMap((statement) => statement.actions).filter((a) => a.startsWith("sqs:")),
+      ).toEqual(["sqs:SendMessage", "sqs:SendMessage"]);
+    });
+
+    it("delivers webhooks from a queue that moves a delivery to its failure queue after the last retry", () => {
+      const queue = queueNamed("WebhookQueue");
+      const failures = queueNamed("WebhookFailureQueue");
+      const redrive = JSON.parse(String(queue.inputs.redrivePolicy)) as {
+        deadLetterTargetArn: string;
+        maxReceiveCount: number;
+      };
+      expect(redrive.maxReceiveCount).toBe(maxDeliveryAttempts);
+      expect(redrive.deadLetterTargetArn).toMatch(new RegExp(`:${failures.name}$`));
+      // Kept past the 24 h of retries; failures kept 14 days.
+      expect(Number(queue.inputs.messageRetentionSeconds)).toBeGreaterThan(24 * 60 * 60);
+      expect(failures.inputs.messageRetentionSeconds).toBe(14 * 24 * 60 * 60);
+      const mapping = mappingOf(webhookDeliverer);
+      expect(mapping.inputs.eventSourceArn).toMatch(new RegExp(`:${queue.name}$`));
+      expect(mapping.inputs.functionResponseTypes).toEqual(["ReportBatchItemFailures"]);
+      // The deliverer receives, deletes and reschedules on its queue only, and sends nowhere.
+      const deliverer = q.functionByArn(mapping.inputs.functionName);
+      expect(allows(deliverer.statements, "sqs:ChangeMessageVisibility").flatMap((s) => s.resources)).toEqual(
+        [expect.stringMatching(`:${queue.name}$`)],
+      );
+      expect(allows(deliverer.statements, "sqs:SendMessage")).toEqual([]);
+      expect(deliverer.statements.flatMap((statement) => statement.actions)).not.toContain("sqs:*");
     });
 
     it("throttles each route of both APIs by its own size, and writes their access logs", () => {
@@ -538,7 +635,7 @@ export const describeStagePlan = (
         });
       }
       expect(alarmNamed("BroadcastFailureQueueAlarm").inputs.dimensions).toEqual({
-        QueueName: q.one(Types.queue).inputs.name,
+        QueueName: queueNamed("BroadcastFailureQueue").inputs.name,
       });
     });
 

@@ -19,6 +19,7 @@ import {
   MyRoomsResponse,
   PresenceResponse,
   type PresentUser,
+  PushSubscriptionRequest,
   PutMemberRequest,
   type ReadReceipt,
   ReadsResponse,
@@ -29,6 +30,7 @@ import {
   toErrorIssues,
   UserId,
   Username,
+  VapidPublicKeyResponse,
 } from "@chat/types";
 import * as v from "valibot";
 import { RealtimeConnection } from "./connection";
@@ -396,6 +398,41 @@ export class ChatClient implements RestApi {
     await this.#request("DELETE", `${roomPath(roomId)}/mutes/${userSegment(userId)}`, null, options);
   }
 
+  /** The stage's Web Push application server key (base64url), for `pushManager.subscribe`. */
+  async vapidPublicKey(options: CallOptions = {}): Promise<string> {
+    return (await this.#request("GET", "/push/vapid-public-key", VapidPublicKeyResponse, options)).publicKey;
+  }
+
+  /**
+   * Registers a browser's Web Push subscription (`PushSubscription.toJSON()`, an https endpoint): the user then gets
+   * a push for a new message in a room they belong to and have no connection subscribed to, at most one per room per
+   * 30 s. Registering the same endpoint again replaces it. Resolves to the subscription's id.
+   */
+  async registerPush(subscription: PushSubscriptionLike, options: CallOptions = {}): Promise<string> {
+    const body = parseOrThrow(
+      PushSubscriptionRequest,
+      { endpoint: subscription.endpoint, keys: subscription.keys },
+      "Invalid push subscription",
+    );
+    const id = await pushSubscriptionId(body.endpoint);
+    await this.#request("PUT", `/me/push-subscriptions/${id}`, null, options, body);
+    return id;
+  }
+
+  /** Forgets a browser's Web Push subscription (the subscription or its endpoint; an unknown one is fine). */
+  async unregisterPush(
+    subscription: PushSubscriptionLike | string,
+    options: CallOptions = {},
+  ): Promise<void> {
+    const endpoint = typeof subscription === "string" ? subscription : (subscription.endpoint ?? "");
+    await this.#request(
+      "DELETE",
+      `/me/push-subscriptions/${await pushSubscriptionId(endpoint)}`,
+      null,
+      options,
+    );
+  }
+
   /**
    * Who is in a room now: one entry per user with at least one connection subscribed to it, whatever the number
    * of their connections.
@@ -626,4 +663,18 @@ const toApiError = (status: number, text: string, requestId: string | undefined)
     ? parsed.output
     : { code: codeForStatus(status), message: `HTTP ${status} without an ErrorResponse body` };
   return new ChatApiError(status, error, requestId);
+};
+
+/** What `PushSubscription.toJSON()` gives (the fields the API reads). */
+export interface PushSubscriptionLike {
+  endpoint?: string | undefined;
+  keys?: Record<string, string> | undefined;
+}
+
+/** A subscription's id: from its endpoint (SHA-256, base64url, 43 characters), so one browser has one id. */
+const pushSubscriptionId = async (endpoint: string): Promise<string> => {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(endpoint));
+  let binary = "";
+  for (const byte of new Uint8Array(digest)) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 };

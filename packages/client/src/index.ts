@@ -5,6 +5,7 @@ export {
   createChatClient,
   type HistoryQuery,
   type PageQuery,
+  type PushSubscriptionLike,
   type SendInput,
 } from "./client";
 export { RealtimeConnection } from "./connection";

@@ -19,6 +19,11 @@ export interface LinkedResources {
   Realtime: { url: string; managementEndpoint: string };
   /** The handlers' per-stage settings (`sst.Linkable`; its schema is `@chat/functions/settings`). */
   Settings: object;
+  /** The webhook deliveries (`sst.aws.Queue`): the integrations consumer sends, the deliverer reschedules. */
+  WebhookQueue: { url: string };
+  /** The VAPID key pair of Web Push (`sst.Secret`s; generated per run by the local stack). */
+  VapidPublicKey: { value: string };
+  VapidPrivateKey: { value: string };
 }
 
 /** The name of a linked resource. */
@@ -29,6 +34,9 @@ export const Resources: { readonly [Name in ResourceName]: Name } = {
   Table: "Table",
   Realtime: "Realtime",
   Settings: "Settings",
+  WebhookQueue: "WebhookQueue",
+  VapidPublicKey: "VapidPublicKey",
+  VapidPrivateKey: "VapidPrivateKey",
 };
 
 /** The component type SST records in each link (`Resource.<Name>.type`). */
@@ -36,6 +44,9 @@ const linkTypes: { readonly [Name in ResourceName]: string } = {
   Table: "sst.aws.Dynamo",
   Realtime: "sst.aws.ApiGatewayWebSocket",
   Settings: "sst.sst.Linkable",
+  WebhookQueue: "sst.aws.Queue",
+  VapidPublicKey: "sst.sst.Secret",
+  VapidPrivateKey: "sst.sst.Secret",
 };
 
 /** `SST_RESOURCE_<Name>`: the variable SST's `Resource` reads a resource from outside `sst dev`. */

@@ -1,4 +1,5 @@
 import { messageInsertFilter } from "@chat/core/table-definition";
+import { integrationsFilters } from "@chat/core/webhook/filter";
 
 /**
  * The route table: every API Gateway route and the handler module serving it. `infra/` builds the APIs from it and
@@ -26,6 +27,11 @@ export const httpRoutes = {
   "DELETE /rooms/{roomId}/bans/{userId}": "http/unban-user",
   "PUT /rooms/{roomId}/mutes/{userId}": "http/mute-user",
   "DELETE /rooms/{roomId}/mutes/{userId}": "http/unmute-user",
+  "GET /rooms/{roomId}/blocklist": "http/get-blocklist",
+  "PUT /rooms/{roomId}/blocklist": "http/put-blocklist",
+  "PUT /me/push-subscriptions/{id}": "http/put-push-subscription",
+  "DELETE /me/push-subscriptions/{id}": "http/delete-push-subscription",
+  "GET /push/vapid-public-key": "http/vapid-public-key",
   "GET /openapi.json": "http/openapi",
   $default: "http/not-found",
 } as const;
@@ -34,6 +40,7 @@ export const httpRoutes = {
 export const publicHttpRoutes: readonly (keyof typeof httpRoutes)[] = [
   "GET /health",
   "GET /openapi.json",
+  "GET /push/vapid-public-key",
   "$default",
 ];
 
@@ -49,11 +56,22 @@ export const socketAuthorizer = "ws/authorize";
 /** The stream consumer: the broadcaster, fed only message INSERTs. */
 export const broadcaster = { handler: "stream/broadcast", filter: messageInsertFilter } as const;
 
+/**
+ * The second stream consumer: webhook events (and Web Push) from the rows that make them. Its filters pass any of
+ * their patterns.
+ */
+export const integrations = { handler: "stream/integrations", filters: integrationsFilters } as const;
+
+/** The webhook deliverer, fed by the webhook queue. */
+export const webhookDeliverer = "queue/deliver-webhook";
+
 export type HandlerModule =
   | (typeof httpRoutes)[keyof typeof httpRoutes]
   | (typeof socketRoutes)[keyof typeof socketRoutes]
   | typeof socketAuthorizer
-  | typeof broadcaster.handler;
+  | typeof broadcaster.handler
+  | typeof integrations.handler
+  | typeof webhookDeliverer;
 
 /** Every handler module of the tables above, once each: what gets bundled, deployed and loaded. */
 export const handlerModules: readonly HandlerModule[] = [
@@ -62,6 +80,8 @@ export const handlerModules: readonly HandlerModule[] = [
     ...Object.values(socketRoutes),
     socketAuthorizer,
     broadcaster.handler,
+    integrations.handler,
+    webhookDeliverer,
   ]),
 ];
 
@@ -174,6 +194,10 @@ export const tableAccess: { readonly [Module in HandlerModule]: TableAccess | nu
   // Member.mute / unmute: BatchGetItem, a patch, the presence row (GetItem); the room told (Query of gsi1).
   "http/mute-user": { table: ["BatchGetItem", "GetItem", "UpdateItem"], indexes: ["Query"] },
   "http/unmute-user": { table: ["BatchGetItem", "GetItem", "UpdateItem"], indexes: ["Query"] },
+  // Blocklist.get: the access read (BatchGetItem), the list (GetItem).
+  "http/get-blocklist": { table: ["BatchGetItem", "GetItem"], indexes: [] },
+  // Blocklist.put: the access read, the list written (PutItem) or, emptied, deleted (DeleteItem).
+  "http/put-blocklist": { table: ["BatchGetItem", "DeleteItem", "PutItem"], indexes: [] },
   // Connection.connect (a transaction: the user's counter, session, user and room rows), Presence.arrive; at the
   // cap, Connection.ofUser/recount and pruning the gone connections; presence.
   "ws/connect": { table: [...fansOut.table, "PutItem", "BatchGetItem"], indexes: fansOut.indexes },
@@ -184,6 +208,14 @@ export const tableAccess: { readonly [Module in HandlerModule]: TableAccess | nu
   "ws/default": { table: [...fansOut.table, "PutItem", "BatchGetItem"], indexes: fansOut.indexes },
   // Connection.inRoom per message; prunes gone connections.
   "stream/broadcast": fansOut,
+  // Webhooks read nothing; Web Push reads the room's members and presence (Query), each away member's
+  // subscriptions (Query), claims the 30 s slot per room and user (a conditional PutItem) and deletes gone ones.
+  "stream/integrations": { table: ["DeleteItem", "PutItem", "Query"], indexes: [] },
+  // Push.subscribe / unsubscribe: one PutItem / DeleteItem.
+  "http/put-push-subscription": { table: ["PutItem"], indexes: [] },
+  "http/delete-push-subscription": { table: ["DeleteItem"], indexes: [] },
+  "http/vapid-public-key": null,
+  "queue/deliver-webhook": null,
 };
 
 /** The handler as SST names it: a path from the repository root, then the export. */

@@ -1,5 +1,6 @@
 import { UserId } from "@chat/types";
 import * as v from "valibot";
+import { IntegrationSettings } from "./integrations/settings";
 
 // Side-effect free: infra/ and the local stack import it to build the `Settings` resource handlers read.
 
@@ -74,6 +75,8 @@ export const Settings = v.object({
      */
     presenceSettleMs: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(2_000)),
   }),
+  /** Webhooks, the moderation hook and Web Push (see `integrations/settings.ts`); all off by default. */
+  integrations: v.optional(IntegrationSettings, {}),
 });
 export type Settings = v.InferOutput<typeof Settings>;
 
@@ -88,4 +91,5 @@ export const defaultSettings: Settings = {
     connectionsPerUser: 10,
     presenceSettleMs: 2_000,
   },
+  integrations: { webhooks: [] },
 };

@@ -3,8 +3,10 @@ import {
   broadcaster,
   type HandlerModule,
   httpRoutes,
+  integrations,
   socketAuthorizer,
   socketRoutes,
+  webhookDeliverer,
 } from "@chat/functions/routes";
 import type {
   APIGatewayAuthorizerResult,
@@ -16,6 +18,7 @@ import type {
   DynamoDBBatchResponse,
   DynamoDBStreamEvent,
 } from "aws-lambda";
+import type { QueueFunction } from "./sqs-queue";
 
 export type HttpFunction = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyResultV2>;
 export type SocketFunction = (event: APIGatewayProxyWebsocketEventV2) => Promise<APIGatewayProxyResultV2>;
@@ -59,6 +62,8 @@ export const loadFunctions = async () => ({
   socket: await loadAll<SocketFunction>(socketRoutes),
   socketAuthorizer: await load<AuthorizerFunction>(socketAuthorizer),
   broadcaster: await load<StreamFunction>(broadcaster.handler),
+  integrations: await load<StreamFunction>(integrations.handler),
+  webhookDeliverer: await load<QueueFunction>(webhookDeliverer),
 });
 
 export type Functions = Awaited<ReturnType<typeof loadFunctions>>;

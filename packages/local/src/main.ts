@@ -1,4 +1,5 @@
 import { parseAdmins } from "@chat/functions/settings";
+import { integrationsFromEnvironment } from "./integrations";
 import { PortInUseError, startLocalStack } from "./stack";
 import { startWebServer } from "./web-server";
 
@@ -35,6 +36,15 @@ const portVariables = {
   httpPort: { variable: "CHAT_HTTP_PORT", what: "HTTP API", suggestion: 3100 },
   wsPort: { variable: "CHAT_WS_PORT", what: "WebSocket API", suggestion: 3101 },
 } as const;
+// Webhooks (CHAT_WEBHOOK_URL + CHAT_WEBHOOK_SECRET), the moderation hook (CHAT_MODERATION_*), Web Push.
+const { integrations, secrets } = (() => {
+  try {
+    return integrationsFromEnvironment(process.env);
+  } catch (error) {
+    console.error((error as Error).message);
+    process.exit(1);
+  }
+})();
 
 const started = performance.now();
 const webPort = port("CHAT_WEB_PORT", 5173);
@@ -44,6 +54,8 @@ const stack = await startLocalStack({
   dataDir: process.env.CHAT_DATA_DIR || undefined,
   auth,
   admins,
+  integrations,
+  secrets,
   corsOrigins: (process.env.CHAT_CORS_ORIGINS || "*").split(",").map((origin) => origin.trim()),
 }).catch((error: unknown) => {
   if (error instanceof PortInUseError) {
@@ -86,6 +98,8 @@ console.log(`
   WebSocket API  ${stack.wsUrl}/?roomId=general&userId=u1&username=alice
   DynamoDB       ${stack.dynamoEndpoint} (${process.env.CHAT_DATA_DIR ? `data in ${process.env.CHAT_DATA_DIR}` : "in memory"})
   Admins         ${admins.length > 0 ? admins.join(", ") : "none (CHAT_ADMINS=a,b to name some)"}
+  Webhooks       ${integrations.webhooks[0]?.url ?? "none (CHAT_WEBHOOK_URL + CHAT_WEBHOOK_SECRET=whsec_...)"}
+  Moderation     ${integrations.moderation?.url ?? "none (CHAT_MODERATION_URL)"}
   Auth           ${auth === "jwt" ? `JWT from ${stack.issuer.issuer} (a token: pnpm mint-token <userId>)` : "none (CHAT_AUTH=jwt to require tokens)"}
 
   Try:  curl -s ${stack.httpUrl}/health

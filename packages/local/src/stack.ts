@@ -5,6 +5,7 @@ import { resourceEnvironment } from "@chat/core/resources";
 import { ensureTable } from "@chat/core/table";
 import { startDynamoDbLocal } from "@chat/dynamodb-local";
 import { sdkEnvironment } from "@chat/dynamodb-local/environment";
+import type { IntegrationSettings } from "@chat/functions/integrations/settings";
 import type { FailureQueue } from "@chat/functions/replay/replay";
 import { defaultSettings, type Settings } from "@chat/functions/settings";
 import type { TokenIssuer } from "@chat/functions/token";
@@ -13,6 +14,7 @@ import { memoryQueue } from "./failure-queue";
 import { createJwtAuthorizer } from "./gateway-auth";
 import { answerClientErrors, answerWhileStarting } from "./gateway-response";
 import { httpApi } from "./http-api";
+import { secretEnvironment, startIntegrationsPoller, startWebhookQueue, vapidKeys } from "./integrations";
 import { loadFunctions } from "./lambda";
 import { startStreamPoller } from "./stream-poller";
 import { attachWebSocketApi } from "./websocket-api";
@@ -43,6 +45,12 @@ export interface LocalStackOptions {
   limits?: Partial<Settings["limits"]>;
   /** Retries of a batch the broadcaster fails before it goes to the failure queue (10 by default; AWS: 5). */
   streamRetries?: number;
+  /** Webhooks, the moderation hook and Web Push (`integrationsFromEnvironment` reads them for `pnpm dev`). */
+  integrations?: IntegrationSettings;
+  /** SST secrets by name (the webhook endpoints' `whsec_...` keys). */
+  secrets?: Record<string, string>;
+  /** Scales the webhook queue's delays (retry backoff, visibility timeout): 1 is real time, tests go faster. */
+  queueDelayScale?: number;
 }
 
 export interface LocalStack {
@@ -61,6 +69,8 @@ export interface LocalStack {
   failPosts(status: number, count: number): void;
   /** For the bench's fan-out baseline: a frame sent straight down every open socket; returns how many. */
   sendToAll(data: string): number;
+  /** The webhook deliveries that exhausted their retries (the failure queue's messages, JSON). */
+  webhookFailures(): string[];
   stop(): Promise<void>;
 }
 
@@ -106,15 +116,24 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
           : { mode: "none" },
       admins: [...(options.admins ?? [])],
       limits: { ...defaultSettings.limits, ...options.limits },
+      integrations: options.integrations ?? defaultSettings.integrations,
     };
+    const vapid = vapidKeys(process.env);
+    const webhooks = await startWebhookQueue({ delayScale: options.queueDelayScale });
+    cleanups.push(() => webhooks.stop());
     Object.assign(process.env, {
       ...sdkEnvironment(dynamoEndpoint),
+      ...webhooks.environment,
+      ...secretEnvironment(options.secrets ?? {}),
       // EMF lines are for CloudWatch; locally they would drown the logs unless asked for.
       POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? "true",
       ...resourceEnvironment(stage, {
         Table: { name: tableName },
         Realtime: { url: `ws://127.0.0.1:${ws.port}`, managementEndpoint: `http://127.0.0.1:${ws.port}` },
         Settings: settings,
+        WebhookQueue: { url: webhooks.url },
+        VapidPublicKey: { value: vapid.publicKey },
+        VapidPrivateKey: { value: vapid.privateKey },
       }),
     });
     const client = new DynamoDBClient({ endpoint: dynamoEndpoint });
@@ -130,6 +149,12 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       ...(options.streamRetries !== undefined && { maxRetries: options.streamRetries }),
     });
     cleanups.push(() => poller.stop());
+    webhooks.attach(functions);
+    // The second stream reader runs only when it has work: webhooks to queue or pushes to send.
+    if (settings.integrations.webhooks.length > 0 || settings.integrations.push) {
+      const integrationsPoller = await startIntegrationsPoller(tableName, functions);
+      cleanups.push(() => integrationsPoller.stop());
+    }
     const { auth } = settings;
     // From here to the end of this block nothing waits: the real listeners replace the start-up ones at once.
     starting.ready();
@@ -155,6 +180,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       failureQueue: failures.queue,
       failPosts: socketApi.failPosts,
       sendToAll: socketApi.sendToAll,
+      webhookFailures: webhooks.queue.deadLetters,
       stop,
     };
   } catch (error) {

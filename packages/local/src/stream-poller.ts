@@ -9,12 +9,14 @@ import {
 } from "@aws-sdk/client-dynamodb-streams";
 import { broadcaster } from "@chat/functions/routes";
 import type { DynamoDBRecord } from "aws-lambda";
-import { matchesFilter } from "./filter-pattern";
+import { type FilterPattern, matchesAnyFilter } from "./filter-pattern";
 import type { StreamFunction } from "./lambda";
 
 export interface StreamPollerOptions {
   tableName: string;
   invoke: StreamFunction;
+  /** The event source's filters (a record passing any is delivered); the broadcaster's by default. */
+  filters?: readonly FilterPattern[];
   /** Most records per invocation (the event source mapping's batch size). */
   batchSize?: number;
   /** Pause between polls of an idle stream. */
@@ -44,6 +46,7 @@ interface Shard {
 export const startStreamPoller = async ({
   tableName,
   invoke,
+  filters = [broadcaster.filter],
   batchSize = 100,
   idleMs = 25,
   maxRetries = 10,
@@ -142,7 +145,7 @@ export const startStreamPoller = async ({
         throw error;
       });
     const matching = Records.map((record) => toLambdaRecord(record, streamArn)).filter((record) =>
-      matchesFilter(broadcaster.filter, record),
+      matchesAnyFilter(filters, record),
     );
     if (matching.length > 0) await deliver(shard.id, matching, readAt);
     shard.iterator = NextShardIterator;

@@ -12,6 +12,7 @@ const designTable = {
   not_found: 404,
   conflict: 409,
   payload_too_large: 413,
+  blocked: 422,
   rate_limited: 429,
   unavailable: 503,
   internal: 500,

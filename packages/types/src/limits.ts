@@ -36,6 +36,13 @@ export const Limits = {
   idempotencyTtlSeconds: 24 * 60 * 60,
   /** How long a connection row lives without a disconnect (API Gateway's 2-hour cap plus slack), in seconds. */
   connectionTtlSeconds: 3 * 60 * 60,
+  /** A room's blocklist: at most this many words or phrases, each 1–50 code points. */
+  blocklistMaxWords: 500,
+  blockedWordMaxLength: 50,
+  /** Web Push subscription endpoints, in characters. */
+  pushEndpointMaxLength: 1024,
+  /** A push notification's text, in code points (the message is cut). */
+  pushTextMaxLength: 100,
 } as const;
 
 /** The room that always exists. */

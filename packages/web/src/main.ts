@@ -445,6 +445,35 @@ ui.roomForm.addEventListener("submit", (event) => {
 
 ui.rename.addEventListener("click", () => showJoin(storage.identity()));
 
+// "Notify me": subscribe this browser to Web Push (the service worker shows the notifications) and register the
+// subscription, so messages in rooms this user is away from arrive while the page is closed.
+const pushSupported = "serviceWorker" in navigator && "PushManager" in window && "Notification" in window;
+ui.notify.hidden = !pushSupported;
+ui.notify.addEventListener("click", async () => {
+  if (!client) return;
+  ui.notify.disabled = true;
+  try {
+    if ((await Notification.requestPermission()) !== "granted") {
+      ui.notifyStatus.textContent = "Notifications are blocked for this page.";
+      return;
+    }
+    const registration = await navigator.serviceWorker.register("/push-worker.js");
+    const subscription =
+      (await registration.pushManager.getSubscription()) ??
+      (await registration.pushManager.subscribe({
+        userVisibleOnly: true,
+        applicationServerKey: await client.vapidPublicKey(),
+      }));
+    const { endpoint, keys } = subscription.toJSON();
+    await client.registerPush({ endpoint, keys });
+    ui.notifyStatus.textContent = "You will be notified of messages while you are away.";
+  } catch (error) {
+    ui.notifyStatus.textContent = `Could not turn notifications on: ${error instanceof Error ? error.message : String(error)}`;
+  } finally {
+    ui.notify.disabled = false;
+  }
+});
+
 const sendTyped = () => {
   const text = ui.input.value;
   const checked = v.safeParse(MessageText, text);

@@ -19,6 +19,8 @@ export const ui = {
   meAvatar: byId<HTMLSpanElement>("me-avatar"),
   meName: byId<HTMLSpanElement>("me-name"),
   rename: byId<HTMLButtonElement>("rename"),
+  notify: byId<HTMLButtonElement>("notify"),
+  notifyStatus: byId<HTMLParagraphElement>("notify-status"),
   roomTitle: byId<HTMLHeadingElement>("room-title"),
   status: byId<HTMLSpanElement>("status"),
   refused: byId<HTMLParagraphElement>("refused"),

@@ -151,6 +151,20 @@ const refuseParent = async (roomId: string, parentId: string): Promise<never> =>
   if (!data) throw new AppError("not_found", "No such message in this room");
   throw new AppError("unavailable", "Storage is busy, please retry");
 };
+/**
+ * The message an earlier send of `(roomId, userId, clientMessageId)` stored within 24 hours, or null (always null
+ * without a `clientMessageId`): lets a caller skip work a replay does not need. A consistent GetItem (1 RCU) and,
+ * when found, a second one.
+ */
+export const earlier = (input: SendInput): Promise<ChatMessage | null> =>
+  storage(async () => {
+    const { roomId, userId, clientMessageId } = input;
+    if (clientMessageId === undefined) return null;
+    const key = await IdempotencyEntity.get({ roomId, userId, clientMessageId }).go({ consistent: true });
+    if (!key.data || key.data.expiresAt < epochSeconds()) return null;
+    const first = await MessageEntity.get({ roomId, id: key.data.messageId }).go({ consistent: true });
+    return first.data ? toChatMessage(first.data) : null;
+  });
 
 const replay = (input: SendInput): Promise<ChatMessage> =>
   storage(async () => {

@@ -16,7 +16,9 @@ export type Action =
   | "ban"
   | "unban"
   | "mute"
-  | "unmute";
+  | "unmute"
+  /** Read or replace the room's blocklist. */
+  | "blocklist";
 
 /** Who is asking. Stage admins act as owner in every room but direct ones, which only their two users may use. */
 export interface Caller {
@@ -115,6 +117,8 @@ export const decide = (action: Action, input: PolicyInput): AppError | null => {
         return forbidden("Moderators cannot ban or mute each other");
       return null;
     }
+    case "blocklist":
+      return moderatorPlus ? null : forbidden("Only moderators and owners may manage the blocklist");
     case "unban":
       return moderatorPlus ? null : forbidden("Only moderators and owners may lift a ban");
     case "unmute":

@@ -15,7 +15,9 @@ export const operation = {
     "With `parentId` the message is a reply to that top-level message of the room (threads are one level deep): " +
     "404 `not_found` when the room has no such message, 400 `validation_failed` when it is itself a reply. The " +
     "reply and the parent's `replyCount` are stored in one transaction, so a replay never counts twice. " +
-    `Bodies over ${Limits.maxBodyBytes} bytes get 413; unknown body fields are refused.`,
+    `Bodies over ${Limits.maxBodyBytes} bytes get 413; unknown body fields are refused. A text with a word of the ` +
+    "room's blocklist, or one the stage's moderation hook rejects, is 422 `blocked` and stored nowhere; the hook " +
+    "may also replace the text.",
   params: RoomPath,
   body: SendMessageRequest,
   responses: {
@@ -31,6 +33,7 @@ export const operation = {
     "forbidden",
     "not_found",
     "payload_too_large",
+    "blocked",
     "rate_limited",
     "unavailable",
   ],

@@ -74,6 +74,12 @@ const schemas = {
   ClientMessageId: Types.ClientMessageId,
   MessageId: Types.MessageId,
   Timestamp: Types.Timestamp,
+  BlockedWord: Types.BlockedWord,
+  BlocklistRequest: Types.BlocklistRequest,
+  BlocklistResponse: Types.BlocklistResponse,
+  PushSubscriptionRequest: Types.PushSubscriptionRequest,
+  VapidPublicKeyResponse: Types.VapidPublicKeyResponse,
+  PushPayload: Types.PushPayload,
 } satisfies Record<string, v.GenericSchema>;
 
 const codePoints = "characters (Unicode code points)";
@@ -120,6 +126,15 @@ const fields: Partial<Record<keyof typeof schemas, JsonSchema>> = {
       `Trimmed, then 1–${Limits.textMaxLength} ${codePoints}; no control characters except \\n and \\t, no lone ` +
       "surrogates. Stored as is: render it as text, never as HTML.",
     examples: ["hello, room"],
+  },
+  BlockedWord: {
+    type: "string",
+    minLength: 1,
+    maxLength: Limits.blockedWordMaxLength,
+    description:
+      `Trimmed, then 1–${Limits.blockedWordMaxLength} ${codePoints}; no control characters. Matched as a whole ` +
+      "word (or phrase), case-insensitively.",
+    examples: ["spam"],
   },
   MessageId: {
     type: "string",

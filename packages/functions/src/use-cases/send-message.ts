@@ -1,14 +1,17 @@
+import * as Blocklist from "@chat/core/blocklist";
 import * as Message from "@chat/core/message";
 import * as RateLimit from "@chat/core/rate-limit";
 import * as Room from "@chat/core/room";
+import { moderate } from "../integrations/moderation";
 import { type Logger, MetricUnit, metrics } from "../observability";
 import { config } from "../runtime-config";
 
 /**
  * Sending a message, whichever edge it came through (REST or the socket): the sender's rate limit, whether they may
  * post to the room (`Room.preparePost`: creates an unknown room with them as owner, makes a first poster to a
- * public room a member; banned, muted and outsiders of private and direct rooms are refused), the store
- * (idempotent by `clientMessageId`), the log line and the metrics.
+ * public room a member; banned, muted and outsiders of private and direct rooms are refused), moderation (the
+ * room's blocklist, then the stage's hook; a replay of an accepted send skips both), the store (idempotent by
+ * `clientMessageId`), the log line and the metrics.
  */
 export const sendMessage = async (
   input: Message.SendInput,
@@ -26,7 +29,7 @@ export const sendMessage = async (
     { userId: input.userId, username: input.username, admin },
     { alongside: rateLimit },
   );
-  const result = await Message.send(input);
+  const result = await Message.send(await moderated(input, log));
   const { message, created } = result;
   log.info(
     { messageId: message.id, roomId: message.roomId, created },
@@ -37,4 +40,25 @@ export const sendMessage = async (
     metrics.addMetric("MessageLength", MetricUnit.Count, [...message.text].length);
   }
   return result;
+};
+
+/**
+ * The input to store once moderation passed it: the blocklist (one GetItem, 0.5 RCU) and the hook, when the stage
+ * has one, may refuse it (422 `blocked`) or replace its text. A repeat of an accepted send is returned as it is
+ * (the store then answers the replay) so that the hook is not asked twice.
+ */
+const moderated = async (input: Message.SendInput, log: Logger): Promise<Message.SendInput> => {
+  const hook = config.settings.integrations.moderation;
+  const words = await Blocklist.words(input.roomId);
+  if (!hook && words.length === 0) return input;
+  if (input.clientMessageId !== undefined && (await Message.earlier(input))) return input;
+  Blocklist.assertAllowed(input.text, words);
+  if (!hook) return input;
+  const { text } = await moderate(
+    hook,
+    // Replies (issue 13) pass their parentId here.
+    { roomId: input.roomId, userId: input.userId, text: input.text, parentId: null },
+    log,
+  );
+  return { ...input, text };
 };
