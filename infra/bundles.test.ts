@@ -40,6 +40,7 @@ const budgetsKiB: Record<HandlerModule, number> = {
   "ws/disconnect": 875,
   "ws/default": 895,
   "stream/broadcast": 880,
+  "fan-out/worker": 880,
 };
 
 // What each handler reads at import time, as Lambda provides it through its own links only: a handler that is not

@@ -1,4 +1,6 @@
 import {
+  broadcaster,
+  fanOutWorker,
   type HandlerModule,
   postsToConnections,
   sstHandler,
@@ -12,6 +14,8 @@ export interface HandlerLinks {
   table: sst.aws.Dynamo;
   settings: sst.Linkable<Record<string, unknown>>;
   realtime?: sst.aws.ApiGatewayWebSocket;
+  /** The fan-out worker, which the broadcaster invokes (linking grants `lambda:InvokeFunction` on it, nothing else). */
+  fanOut?: sst.aws.Function;
 }
 
 const posts = (module: HandlerModule): boolean =>
@@ -57,6 +61,9 @@ export const handlerFunction = (
   links: HandlerLinks,
   extra: Pick<sst.aws.FunctionArgs, "permissions"> = {},
 ): sst.aws.FunctionArgs => {
+  if (module === broadcaster.handler && !links.fanOut) {
+    throw new Error(`${module} hands big rooms to ${fanOutWorker}: link it to the fan-out worker`);
+  }
   if (posts(module) && !links.realtime) {
     throw new Error(`${module} posts to WebSocket connections: link it to the WebSocket API`);
   }
@@ -76,6 +83,7 @@ export const handlerFunction = (
       ...(access ? [scopedTable(links.table, access)] : []),
       links.settings,
       ...(posts(module) && links.realtime ? [links.realtime] : []),
+      ...(module === broadcaster.handler && links.fanOut ? [links.fanOut] : []),
     ],
     ...extra,
   };

@@ -2,6 +2,7 @@ import { Resources } from "@chat/core/resources";
 import { TableDefinition } from "@chat/core/table-definition";
 import {
   broadcaster,
+  fanOutWorker,
   type HandlerModule,
   httpRoutes,
   postsToConnections,
@@ -29,7 +30,11 @@ const chatMetrics = [
 ];
 
 const kindOf = (module: string): FunctionKind =>
-  module === broadcaster.handler ? "broadcaster" : module.startsWith("ws/") ? "socket" : "http";
+  module === broadcaster.handler || module === fanOutWorker
+    ? "broadcaster"
+    : module.startsWith("ws/")
+      ? "socket"
+      : "http";
 
 const allows = (statements: Statement[], action: string) =>
   statements.filter((statement) => statement.effect === "Allow" && statement.actions.includes(action));
@@ -81,6 +86,7 @@ const expectedDynamoGrants: Record<HandlerModule, Partial<DynamoGrants>> = {
     index: ["Query"],
     stream: ["DescribeStream", "GetRecords", "GetShardIterator", "ListStreams"],
   },
+  "fan-out/worker": { table: ["DeleteItem", "GetItem", "Query", "UpdateItem"], index: ["Query"] },
 };
 
 /** A function's DynamoDB actions (without the `dynamodb:` prefix), by what they apply to. */
@@ -187,6 +193,7 @@ export const describeStagePlan = (
         ...Object.values(httpRoutes),
         ...Object.values(socketRoutes),
         broadcaster.handler,
+        fanOutWorker,
         // The handshake's token check exists only where tokens are required.
         ...(config.settings.auth.mode === "jwt" ? [socketAuthorizer] : []),
       ]);
@@ -221,6 +228,8 @@ export const describeStagePlan = (
         const posts = (postsToConnections as readonly string[]).includes(fn.module);
         const usesTable = tableAccess[fn.module] !== null;
         expect(Object.keys(fn.build.links).sort(), fn.module).toEqual([
+          // The broadcaster hands big rooms' shards to the fan-out worker.
+          ...(fn.module === broadcaster.handler ? [Resources.FanOutWorker] : []),
           ...(posts ? [Resources.Realtime] : []),
           Resources.Settings,
           ...(usesTable ? [Resources.Table] : []),
@@ -362,6 +371,41 @@ export const describeStagePlan = (
       expect(allows(fn.statements, "sqs:SendMessage").flatMap((s) => s.resources)).toEqual([
         destination.destinationArn,
       ]);
+    });
+
+    it("hands big rooms to a fan-out worker: only the broadcaster and the worker itself may invoke it", () => {
+      const worker = q.functions.find((fn) => fn.module === fanOutWorker);
+      // The mocks' ARN of a Lambda function ends with its resource name.
+      const workerArn = `arn:aws:lambda:us-east-1:123456789012:${worker?.lambda.name}`;
+      const invokers = q.functions.filter((fn) => allows(fn.statements, "lambda:InvokeFunction").length > 0);
+      expect(invokers.map((fn) => fn.module)).toEqual([broadcaster.handler]);
+      expect(allows(invokers[0]?.statements ?? [], "lambda:InvokeFunction")).toEqual([
+        { effect: "Allow", actions: ["lambda:InvokeFunction"], resources: [workerArn] },
+      ]);
+      // Its own hand-offs: a policy on its own role naming only its own ARN.
+      const selfInvoke = q.one("aws:iam/rolePolicy:RolePolicy", "FanOutWorkerInvokesItself");
+      expect(selfInvoke.inputs.role).toBe(worker?.role.inputs.name);
+      expect(JSON.parse(String(selfInvoke.inputs.policy))).toEqual({
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: [workerArn] }],
+      });
+    });
+
+    it("retries a fan-out invocation twice at most and sends the ones still failing to the failure queue", () => {
+      const worker = q.functions.find((fn) => fn.module === fanOutWorker);
+      const invokeConfig = q.one("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig");
+      const queue = q.one(Types.queue);
+      expect(invokeConfig.inputs).toMatchObject({
+        maximumRetryAttempts: 2,
+        maximumEventAgeInSeconds: config.stream.maximumRecordAgeSeconds,
+      });
+      const destination = (invokeConfig.inputs.destinationConfig as { onFailure: { destination: string } })
+        .onFailure;
+      expect(destination.destination).toMatch(new RegExp(`^arn:aws:sqs:.*:${queue.name}$`));
+      expect(allows(worker?.statements ?? [], "sqs:SendMessage").flatMap((s) => s.resources)).toEqual([
+        destination.destination,
+      ]);
+      expect(worker?.lambda.inputs.timeout).toBe(60);
     });
 
     it("throttles both API stages and writes their access logs", () => {

@@ -19,6 +19,8 @@ export interface LinkedResources {
   Realtime: { url: string; managementEndpoint: string };
   /** The handlers' per-stage settings (`sst.Linkable`; its schema is `@chat/functions/settings`). */
   Settings: object;
+  /** The fan-out worker (`sst.aws.Function`): the broadcaster invokes it asynchronously, one shard of a big room each. */
+  FanOutWorker: { name: string };
 }
 
 /** The name of a linked resource. */
@@ -29,6 +31,7 @@ export const Resources: { readonly [Name in ResourceName]: Name } = {
   Table: "Table",
   Realtime: "Realtime",
   Settings: "Settings",
+  FanOutWorker: "FanOutWorker",
 };
 
 /** The component type SST records in each link (`Resource.<Name>.type`). */
@@ -36,6 +39,7 @@ const linkTypes: { readonly [Name in ResourceName]: string } = {
   Table: "sst.aws.Dynamo",
   Realtime: "sst.aws.ApiGatewayWebSocket",
   Settings: "sst.sst.Linkable",
+  FanOutWorker: "sst.aws.Function",
 };
 
 /** `SST_RESOURCE_<Name>`: the variable SST's `Resource` reads a resource from outside `sst dev`. */

@@ -46,11 +46,18 @@ export const socketAuthorizer = "ws/authorize";
 /** The stream consumer: the broadcaster, fed only message INSERTs. */
 export const broadcaster = { handler: "stream/broadcast", filter: messageInsertFilter } as const;
 
+/**
+ * The fan-out worker: posts one shard of a big room's broadcast, invoked asynchronously by the broadcaster (and by
+ * itself for connections it could not reach in time). See `fan-out/shards.ts`.
+ */
+export const fanOutWorker = "fan-out/worker";
+
 export type HandlerModule =
   | (typeof httpRoutes)[keyof typeof httpRoutes]
   | (typeof socketRoutes)[keyof typeof socketRoutes]
   | typeof socketAuthorizer
-  | typeof broadcaster.handler;
+  | typeof broadcaster.handler
+  | typeof fanOutWorker;
 
 /** Every handler module of the tables above, once each: what gets bundled, deployed and loaded. */
 export const handlerModules: readonly HandlerModule[] = [
@@ -59,12 +66,13 @@ export const handlerModules: readonly HandlerModule[] = [
     ...Object.values(socketRoutes),
     socketAuthorizer,
     broadcaster.handler,
+    fanOutWorker,
   ]),
 ];
 
 /**
  * The handlers that push frames to WebSocket connections: `$connect` and `$disconnect` announce presence, `$default`
- * answers frames and relays typing, the broadcaster pushes messages. Only these are linked to the WebSocket API,
+ * answers frames and relays typing, the broadcaster and the fan-out workers push messages. Only these are linked to the WebSocket API,
  * which grants `execute-api:ManageConnections`.
  */
 export const postsToConnections = [
@@ -72,6 +80,7 @@ export const postsToConnections = [
   "ws/disconnect",
   "ws/default",
   "stream/broadcast",
+  "fan-out/worker",
   // Membership changes tell the room (`member`, presence) and a removed user's connections (`unsubscribed`).
   "http/put-member",
   "http/remove-member",
@@ -166,8 +175,10 @@ export const tableAccess: { readonly [Module in HandlerModule]: TableAccess | nu
   // RateLimit.hit/throttle, Connection.session/subscribe/unsubscribe (transactions with the session's room
   // counter)/isSubscribed, Room.preparePost (BatchGetItem) and Message.send; presence, typing.
   "ws/default": { table: [...fansOut.table, "PutItem", "BatchGetItem"], indexes: fansOut.indexes },
-  // Connection.inRoom per message; prunes gone connections.
+  // Connection.inRoom per message (a big room: keys-only pages, one per shard); prunes gone connections.
   "stream/broadcast": fansOut,
+  // Connection.inRoom of its shard's slice (gsi1 Query); prunes gone connections.
+  "fan-out/worker": fansOut,
 };
 
 /** The handler as SST names it: a path from the repository root, then the export. */

@@ -70,6 +70,11 @@ export const Settings = v.object({
      * socket functions' timeout.
      */
     presenceSettleMs: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(2_000)),
+    /**
+     * A room with more subscribed connections than this is fanned out by parallel fan-out workers, this many
+     * connections each (see `fan-out/shards.ts`); smaller rooms are posted by the broadcaster itself.
+     */
+    fanOutShardSize: v.optional(v.pipe(PositiveInteger, v.maxValue(10_000)), 2_000),
   }),
 });
 export type Settings = v.InferOutput<typeof Settings>;
@@ -84,5 +89,6 @@ export const defaultSettings: Settings = {
     subscriptionsPerMinute: 60,
     connectionsPerUser: 10,
     presenceSettleMs: 2_000,
+    fanOutShardSize: 2_000,
   },
 };

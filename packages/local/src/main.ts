@@ -1,4 +1,5 @@
 import { parseAdmins } from "@chat/functions/settings";
+import { limitsFromEnvironment } from "./management-limits";
 import { startLocalStack } from "./stack";
 import { startWebServer } from "./web-server";
 
@@ -30,6 +31,16 @@ const admins = (() => {
   }
 })();
 
+// The management API's throttle: posts per second, burst and latency (unset: unlimited, as before).
+const management = (() => {
+  try {
+    return limitsFromEnvironment();
+  } catch (error) {
+    console.error((error as Error).message);
+    process.exit(1);
+  }
+})();
+
 const started = performance.now();
 const stack = await startLocalStack({
   httpPort: port("CHAT_HTTP_PORT", 3000),
@@ -37,6 +48,7 @@ const stack = await startLocalStack({
   dataDir: process.env.CHAT_DATA_DIR || undefined,
   auth,
   admins,
+  management,
   corsOrigins: (process.env.CHAT_CORS_ORIGINS || "*").split(",").map((origin) => origin.trim()),
 }).catch((error: unknown) => {
   console.error(`Could not start the local stack: ${error instanceof Error ? error.message : String(error)}`);

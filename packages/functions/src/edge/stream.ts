@@ -1,4 +1,5 @@
-import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
+import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
+import { deadlineOf } from "../fan-out/retry";
 import { flushMetrics, type Logger, logger } from "../observability";
 
 /** `done`: handled (or deliberately skipped); `retry`: hit a retryable failure, deliver it again later. */
@@ -10,13 +11,17 @@ export type RecordOutcome = "done" | "retry";
  * order and the records before it are not repeated.
  */
 export const streamRecords =
-  (handle: (record: DynamoDBRecord, log: Logger) => Promise<RecordOutcome>) =>
-  async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
+  (
+    handle: (record: DynamoDBRecord, log: Logger, invocation: { deadline: number }) => Promise<RecordOutcome>,
+  ) =>
+  async (event: DynamoDBStreamEvent, context?: Context): Promise<DynamoDBBatchResponse> => {
+    // Retries inside the invocation stop before its timeout (the Lambda context's remaining time, less a margin).
+    const invocation = { deadline: deadlineOf(context) };
     try {
       for (const record of event.Records) {
         const sequenceNumber = record.dynamodb?.SequenceNumber ?? "";
         const log = logger.child({ eventId: record.eventID, sequenceNumber });
-        const outcome = await handle(record, log).catch((error: unknown): RecordOutcome => {
+        const outcome = await handle(record, log, invocation).catch((error: unknown): RecordOutcome => {
           log.error({ err: error }, "record failed");
           return "retry";
         });
