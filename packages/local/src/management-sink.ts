@@ -8,7 +8,7 @@ import { type ManagementLimits, postGate } from "./management-limits";
  * throttle and latency apply as in the stack's own (`management-limits.ts`). Listens on 127.0.0.1 only.
  */
 export const startManagementSink = async (limits: ManagementLimits = {}) => {
-  const gate = postGate(limits);
+  let gate = postGate(limits);
   const delivered = new Map<string, number>();
   const stats = { posts: 0, throttled: 0, firstAt: 0, lastAt: 0 };
   const server: Server = createServer((req, res) => {
@@ -48,6 +48,10 @@ export const startManagementSink = async (limits: ManagementLimits = {}) => {
     /** Posts delivered to each connection id. */
     delivered,
     stats,
+    /** Applies new limits from now on (a full bucket). */
+    setLimits: (next: ManagementLimits) => {
+      gate = postGate(next);
+    },
     reset: () => {
       delivered.clear();
       Object.assign(stats, { posts: 0, throttled: 0, firstAt: 0, lastAt: 0 });
