@@ -14,9 +14,7 @@ import { createTable } from "../lib/table";
 // called with a message frame; workers run through the local Lambda Invoke emulation (asynchronous invocations,
 // at most BENCH_FAN_OUT_CONCURRENCY at once), all posting to the management API named by SST_RESOURCE_Realtime.
 
-await createTable(tableName());
-
-// The management API, in this process (its own process left posts stalled on this loaded machine): a token bucket
+// The management API, in this process (the workers' CPU is shared with it, unlike on AWS): a token bucket
 // at the account's rate, 20 ms per post, and a count of the posts each connection received.
 const sink = await startManagementSink({ latencyMs: 20 });
 process.env.SST_RESOURCE_Realtime = JSON.stringify({
@@ -24,6 +22,8 @@ process.env.SST_RESOURCE_Realtime = JSON.stringify({
   managementEndpoint: sink.endpoint,
   type: "sst.aws.ApiGatewayWebSocket",
 });
+// SST's Resource reads the environment once, at its first use: the table's name is read only now.
+await createTable(tableName());
 
 export const limits = (next: { rate?: number; burst?: number; latencyMs?: number }) => {
   sink.setLimits(next);

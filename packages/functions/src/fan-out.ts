@@ -2,6 +2,8 @@ import { GoneException } from "@aws-sdk/client-apigatewaymanagementapi";
 import * as Connection from "@chat/core/connection";
 import * as Presence from "@chat/core/presence";
 import type { ServerFrame } from "@chat/types";
+import { isTransientError } from "@smithy/core/retry";
+import type { SdkError } from "@smithy/types";
 import pLimit from "p-limit";
 import { deadlineOf, retrying } from "./fan-out/retry";
 import { type EncodedFrame, encodeFrame, POST_CONCURRENCY, postToConnectionOnce } from "./management-api";
@@ -168,9 +170,14 @@ export const prune = async (connectionId: string, log: Logger): Promise<Outcome>
   return "gone";
 };
 
-/** Throttling, server errors and no answer at all may pass on a retry; other client errors will not. */
+/**
+ * Throttling, server errors and no answer at all (a network error or a timeout, as the SDK classifies them) may
+ * pass on a retry; client errors will not, nor will anything else thrown (a bug or a missing configuration would
+ * otherwise be retried until the deadline for every connection).
+ */
 export const isRetryable = (error: unknown): boolean => {
   const { $metadata, $fault } = (error ?? {}) as { $metadata?: { httpStatusCode?: number }; $fault?: string };
   const status = $metadata?.httpStatusCode;
-  return status === undefined || status === 429 || $fault === "server" || status >= 500;
+  if (status === undefined) return isTransientError(error as SdkError);
+  return status === 429 || $fault === "server" || status >= 500;
 };
