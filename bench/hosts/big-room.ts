@@ -1,14 +1,8 @@
-import { ConnectionEntity } from "@chat/core/connection";
-import { tableName } from "@chat/core/dynamo";
-import { broadcastToRoom, fanOutShard } from "@chat/functions/fan-out/shards";
-import { handler as worker } from "@chat/functions/fan-out/worker";
-import { logger } from "@chat/functions/observability";
 import { startLambdaInvoke } from "@chat/local/lambda-invoke";
 import { startManagementSink } from "@chat/local/management-sink";
 import type { ServerFrame } from "@chat/types";
 import type { Context } from "aws-lambda";
 import { ulid } from "ulid";
-import { createTable } from "../lib/table";
 
 // The broadcaster's fan-out and the fan-out workers, as their Lambdas run them: the broadcaster's coordinator is
 // called with a message frame; workers run through the local Lambda Invoke emulation (asynchronous invocations,
@@ -22,7 +16,13 @@ process.env.SST_RESOURCE_Realtime = JSON.stringify({
   managementEndpoint: sink.endpoint,
   type: "sst.aws.ApiGatewayWebSocket",
 });
-// SST's Resource reads the environment once, at its first use: the table's name is read only now.
+// SST's Resource takes the environment when it is first imported: the handlers' modules are loaded only now.
+const { ConnectionEntity } = await import("@chat/core/connection");
+const { tableName } = await import("@chat/core/dynamo");
+const { broadcastToRoom, fanOutShard } = await import("@chat/functions/fan-out/shards");
+const { handler: worker } = await import("@chat/functions/fan-out/worker");
+const { logger } = await import("@chat/functions/observability");
+const { createTable } = await import("../lib/table");
 await createTable(tableName());
 
 export const limits = (next: { rate?: number; burst?: number; latencyMs?: number }) => {
