@@ -1,10 +1,11 @@
 import { Connection, Message } from "@chat/core";
 import type { ServerFrame } from "@chat/types";
+import type { Context } from "aws-lambda";
 import { describe, expect, it } from "vitest";
 import { uniqueId } from "../../test/events";
 import { invocationsReceived, postsReceived } from "../../test/fake-management-api";
 import { logger } from "../observability";
-import { broadcastToRoom, type Shard } from "./shards";
+import { broadcastToRoom, fanOutShard, type Shard } from "./shards";
 import { handler as worker } from "./worker";
 
 // Lambda's asynchronous Invoke is AWS itself: the test fake records the shards, and the test runs the worker
@@ -25,6 +26,9 @@ const connectAll = async (roomId: string, ids: string[]) => {
   const { unprocessed } = await Connection.ConnectionEntity.put(rows).go();
   expect(unprocessed).toEqual([]);
 };
+
+/** A worker invocation's context: a 60 s timeout, as deployed. */
+const lambdaContext = { getRemainingTimeInMillis: () => 60_000 } as Context;
 
 const shardsOf = async (roomId: string): Promise<Shard[]> =>
   (await invocationsReceived())
@@ -60,7 +64,7 @@ describe("sharded fan-out", () => {
     const shards = await shardsOf(roomId);
     expect(shards).toHaveLength(8);
     expect(await postCounts("sharded hello")).toEqual(new Map());
-    await Promise.all(shards.map((shard) => worker(shard)));
+    await Promise.all(shards.map((shard) => worker(shard, lambdaContext)));
     const counts = await postCounts("sharded hello");
     expect([...counts.keys()].sort()).toEqual([...ids].sort());
     expect([...counts.values()].every((count) => count === 1)).toBe(true);
@@ -91,11 +95,28 @@ describe("sharded fan-out", () => {
     const [removed = ""] = ids;
     await Connection.ConnectionEntity.delete({ connectionId: removed, roomId }).go();
 
-    await Promise.all((await shardsOf(roomId)).map((shard) => worker(shard)));
+    await Promise.all((await shardsOf(roomId)).map((shard) => worker(shard, lambdaContext)));
 
     const counts = await postCounts("after removal");
     expect(counts.has(removed)).toBe(false);
     expect(counts.size).toBe(19);
+  });
+
+  it("hands on the connections still queued at the deadline without trying them, and only those", async () => {
+    const roomId = uniqueId("room");
+    const ids = Array.from({ length: 5 }, () => uniqueId("conn"));
+    const frame = await messageFrame(roomId, "too late");
+    const connections = ids.map((connectionId) => ({ connectionId, connectedAt: new Date().toISOString() }));
+
+    const result = await fanOutShard({ roomId, frame, connections, handoffs: 0 }, logger, {
+      deadline: Date.now() - 1,
+    });
+
+    expect(result).toMatchObject({ sent: 0, retry: 0, undelivered: connections });
+    expect(await postCounts("too late")).toEqual(new Map());
+    const [handoff, ...more] = await shardsOf(roomId);
+    expect(more).toEqual([]);
+    expect(handoff).toMatchObject({ roomId, connections, handoffs: 1 });
   });
 
   it("skips a payload that is not a shard instead of failing the invocation", async () => {
