@@ -83,7 +83,7 @@ describe("a big room", () => {
 
     await send("big-room", "to everyone");
 
-    await until(() => sink.delivered.size === CONNECTIONS, 120_000);
+    await until(() => sink.delivered.size === CONNECTIONS, 240_000);
     const elapsed = performance.now() - started;
     await stack.fanOut.idle();
     // Settle: a duplicate would show up as a second post.
@@ -98,5 +98,5 @@ describe("a big room", () => {
       `big room: ${CONNECTIONS} connections in ${Math.round(elapsed)} ms (floor ${floor} ms at ${RATE}/s), ` +
         `${sink.stats.throttled} posts throttled and retried, ${stack.fanOut.invocations() - invocationsBefore} worker invocations`,
     );
-  }, 180_000);
+  }, 300_000);
 });
