@@ -14,6 +14,10 @@ declare module "sst/resource" {
       type: "sst.aws.Queue";
       url: string;
     };
+    FanOutWorker: {
+      name: string;
+      type: "sst.aws.Function";
+    };
     Realtime: {
       managementEndpoint: string;
       type: "sst.aws.ApiGatewayWebSocket";

@@ -16,6 +16,7 @@ const scenarios = [
   "e2e-latency",
   "fan-out",
   "broadcaster-concurrency",
+  "big-room",
   "read-cost",
   "write-cost",
   "rooms-cost",

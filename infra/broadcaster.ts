@@ -1,4 +1,5 @@
 import { broadcaster as route } from "@chat/functions/routes";
+import { failures, fanOut } from "./fan-out";
 import { handlerFunction } from "./handler";
 import { realtime } from "./realtime";
 import { settings } from "./settings";
@@ -7,17 +8,12 @@ import { table } from "./storage";
 
 const config = stageConfig($app.stage);
 
-/**
- * Where stream records go when the broadcaster gives up on them (retries or record age exhausted): kept for 14 days
- * for inspection instead of being dropped silently. Each entry describes the failed batch's shard and sequence range.
- */
-export const failures = new sst.aws.Queue("BroadcastFailureQueue", {
-  transform: { queue: { messageRetentionSeconds: 14 * 24 * 60 * 60 } },
-});
+export { failures };
 
 /**
  * The broadcaster: the table's stream, filtered to message INSERTs, pushes every new message to its room. The
  * handler reports the first record it could not deliver; Lambda retries from there (bisecting a failing batch).
+ * Rooms over the shard size are handed to the fan-out worker (infra/fan-out.ts), one shard per invocation.
  */
 export const subscriber = table.subscribe(
   "Broadcaster",
@@ -25,7 +21,7 @@ export const subscriber = table.subscribe(
     config,
     route.handler,
     "broadcaster",
-    { table, settings, realtime },
+    { table, settings, realtime, fanOut },
     // Lambda sends the failure record with the function's own role.
     { permissions: [{ actions: ["sqs:SendMessage"], resources: [failures.arn] }] },
   ),

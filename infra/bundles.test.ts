@@ -50,6 +50,7 @@ const budgetsKiB: Record<HandlerModule, number> = {
   "http/put-push-subscription": 380,
   "http/delete-push-subscription": 380,
   "http/vapid-public-key": 45,
+  "fan-out/worker": 380,
 };
 
 // What each handler reads at import time, as Lambda provides it through its own links only: a handler that is not

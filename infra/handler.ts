@@ -1,4 +1,6 @@
 import {
+  broadcaster,
+  fanOutWorker,
   type HandlerModule,
   postsToConnections,
   sstHandler,
@@ -13,6 +15,8 @@ export interface HandlerLinks {
   table: sst.aws.Dynamo;
   settings: sst.Linkable<Record<string, unknown>>;
   realtime?: sst.aws.ApiGatewayWebSocket;
+  /** The fan-out worker, which the broadcaster invokes (linking grants `lambda:InvokeFunction` on it, nothing else). */
+  fanOut?: sst.aws.Function;
 }
 
 /** An IAM statement of a function's own (beyond its links). */
@@ -66,6 +70,9 @@ export const handlerFunction = (
   links: HandlerLinks,
   extra: { permissions?: Permission[] } = {},
 ): sst.aws.FunctionArgs => {
+  if (module === broadcaster.handler && !links.fanOut) {
+    throw new Error(`${module} hands big rooms to ${fanOutWorker}: link it to the fan-out worker`);
+  }
   if (posts(module) && !links.realtime) {
     throw new Error(`${module} posts to WebSocket connections: link it to the WebSocket API`);
   }
@@ -99,6 +106,7 @@ export const handlerFunction = (
       ...(posts(module) && links.realtime ? [links.realtime] : []),
       // The one route that serves a secret's value: the VAPID public key.
       ...(module === "http/vapid-public-key" && vapid ? [vapid.publicKey] : []),
+      ...(module === broadcaster.handler && links.fanOut ? [links.fanOut] : []),
     ],
     ...extra,
     ...(permissions.length > 0 && { permissions }),

@@ -1,5 +1,5 @@
 // Progress goes to a terminal only: in CI logs or a pipe it would be noise between the results.
-const tty = process.stdout.isTTY === true;
+const tty = process.stdout.isTTY === true || process.env.BENCH_PROGRESS === "1";
 
 export interface Progress {
   update(detail: string): void;
@@ -10,7 +10,7 @@ export interface Progress {
 export const progress = (label: string): Progress => {
   const started = performance.now();
   const write = (text: string) => {
-    if (tty) process.stdout.write(`\r\x1b[2K${text}`);
+    if (tty) process.stdout.write(process.stdout.isTTY ? `\r\x1b[2K${text}` : `${text}\n`);
   };
   write(`${label} ...`);
   return {

@@ -3,6 +3,7 @@ import { TableDefinition } from "@chat/core/table-definition";
 import { maxDeliveryAttempts } from "@chat/functions/integrations/webhooks";
 import {
   broadcaster,
+  fanOutWorker,
   type HandlerModule,
   httpRoutes,
   integrations,
@@ -32,7 +33,7 @@ const chatMetrics = [
 ];
 
 const kindOf = (module: string): FunctionKind =>
-  module === broadcaster.handler || module === integrations.handler
+  module === broadcaster.handler || module === integrations.handler || module === fanOutWorker
     ? "broadcaster"
     : module.startsWith("ws/")
       ? "socket"
@@ -105,6 +106,7 @@ const expectedDynamoGrants: Record<HandlerModule, Partial<DynamoGrants>> = {
   "http/delete-push-subscription": { table: ["DeleteItem"] },
   "http/vapid-public-key": {},
   "queue/deliver-webhook": {},
+  "fan-out/worker": { table: ["DeleteItem", "GetItem", "Query", "UpdateItem"], index: ["Query"] },
 };
 
 /** A function's DynamoDB actions (without the `dynamodb:` prefix), by what they apply to. */
@@ -236,6 +238,7 @@ export const describeStagePlan = (
         broadcaster.handler,
         integrations.handler,
         webhookDeliverer,
+        fanOutWorker,
         // The handshake's token check exists only where tokens are required.
         ...(config.settings.auth.mode === "jwt" ? [socketAuthorizer] : []),
       ]);
@@ -274,6 +277,8 @@ export const describeStagePlan = (
         // The webhook queue (its URL) reaches the consumer that fills it and the deliverer that reschedules.
         const usesQueue = fn.module === integrations.handler || fn.module === webhookDeliverer;
         expect(Object.keys(fn.build.links).sort(), fn.module).toEqual([
+          // The broadcaster hands big rooms' shards to the fan-out worker.
+          ...(fn.module === broadcaster.handler ? [Resources.FanOutWorker] : []),
           ...(posts ? [Resources.Realtime] : []),
           Resources.Settings,
           ...(usesTable ? [Resources.Table] : []),
@@ -469,6 +474,41 @@ export const describeStagePlan = (
       );
       expect(allows(deliverer.statements, "sqs:SendMessage")).toEqual([]);
       expect(deliverer.statements.flatMap((statement) => statement.actions)).not.toContain("sqs:*");
+    });
+
+    it("hands big rooms to a fan-out worker: only the broadcaster and the worker itself may invoke it", () => {
+      const worker = q.functions.find((fn) => fn.module === fanOutWorker);
+      // The mocks' ARN of a Lambda function ends with its resource name.
+      const workerArn = `arn:aws:lambda:us-east-1:123456789012:${worker?.lambda.name}`;
+      const invokers = q.functions.filter((fn) => allows(fn.statements, "lambda:InvokeFunction").length > 0);
+      expect(invokers.map((fn) => fn.module)).toEqual([broadcaster.handler]);
+      expect(allows(invokers[0]?.statements ?? [], "lambda:InvokeFunction")).toEqual([
+        { effect: "Allow", actions: ["lambda:InvokeFunction"], resources: [workerArn] },
+      ]);
+      // Its own hand-offs: a policy on its own role naming only its own ARN.
+      const selfInvoke = q.one("aws:iam/rolePolicy:RolePolicy", "FanOutWorkerInvokesItself");
+      expect(selfInvoke.inputs.role).toBe(worker?.role.inputs.name);
+      expect(JSON.parse(String(selfInvoke.inputs.policy))).toEqual({
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: [workerArn] }],
+      });
+    });
+
+    it("retries a fan-out invocation twice at most and sends the ones still failing to the failure queue", () => {
+      const worker = q.functions.find((fn) => fn.module === fanOutWorker);
+      const invokeConfig = q.one("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig");
+      const queue = queueNamed("BroadcastFailureQueue");
+      expect(invokeConfig.inputs).toMatchObject({
+        maximumRetryAttempts: 2,
+        maximumEventAgeInSeconds: config.stream.maximumRecordAgeSeconds,
+      });
+      const destination = (invokeConfig.inputs.destinationConfig as { onFailure: { destination: string } })
+        .onFailure;
+      expect(destination.destination).toMatch(new RegExp(`^arn:aws:sqs:.*:${queue.name}$`));
+      expect(allows(worker?.statements ?? [], "sqs:SendMessage").flatMap((s) => s.resources)).toEqual([
+        destination.destination,
+      ]);
+      expect(worker?.lambda.inputs.timeout).toBe(60);
     });
 
     it("throttles each route of both APIs by its own size, and writes their access logs", () => {

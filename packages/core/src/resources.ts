@@ -24,6 +24,8 @@ export interface LinkedResources {
   /** The VAPID key pair of Web Push (`sst.Secret`s; generated per run by the local stack). */
   VapidPublicKey: { value: string };
   VapidPrivateKey: { value: string };
+  /** The fan-out worker (`sst.aws.Function`): the broadcaster invokes it asynchronously, one shard of a big room each. */
+  FanOutWorker: { name: string };
 }
 
 /** The name of a linked resource. */
@@ -37,6 +39,7 @@ export const Resources: { readonly [Name in ResourceName]: Name } = {
   WebhookQueue: "WebhookQueue",
   VapidPublicKey: "VapidPublicKey",
   VapidPrivateKey: "VapidPrivateKey",
+  FanOutWorker: "FanOutWorker",
 };
 
 /** The component type SST records in each link (`Resource.<Name>.type`). */
@@ -47,6 +50,7 @@ const linkTypes: { readonly [Name in ResourceName]: string } = {
   WebhookQueue: "sst.aws.Queue",
   VapidPublicKey: "sst.sst.Secret",
   VapidPrivateKey: "sst.sst.Secret",
+  FanOutWorker: "sst.aws.Function",
 };
 
 /** `SST_RESOURCE_<Name>`: the variable SST's `Resource` reads a resource from outside `sst dev`. */

@@ -2,7 +2,7 @@ import * as Connection from "@chat/core/connection";
 import { describe, expect, it } from "vitest";
 import { uniqueId } from "../test/events";
 import { postsReceived } from "../test/fake-management-api";
-import { fanOut, NOTICE_MAX_CONNECTIONS } from "./fan-out";
+import { fanOut, isRetryable, NOTICE_MAX_CONNECTIONS } from "./fan-out";
 import { logger } from "./observability";
 
 // Ten registrations at a time: DynamoDB Local runs transactions one at a time, and a loaded machine times out more.
@@ -50,5 +50,20 @@ describe("fanOut of notices", () => {
       ),
     ).toEqual([]);
     expect(message.sent).toBe(NOTICE_MAX_CONNECTIONS + 1);
+  });
+});
+
+describe("which failed posts are retried", () => {
+  it.each([
+    ["throttled (429)", { $metadata: { httpStatusCode: 429 } }, true],
+    ["a server error (503)", { $metadata: { httpStatusCode: 503 }, $fault: "server" }, true],
+    ["a reset connection", Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }), true],
+    ["a refused connection", Object.assign(new Error("connect"), { code: "ECONNREFUSED" }), true],
+    ["a timeout", Object.assign(new Error("timed out"), { name: "TimeoutError" }), true],
+    ["a client error (400)", { $metadata: { httpStatusCode: 400 }, $fault: "client" }, false],
+    ["a bug (TypeError)", new TypeError("cannot read properties of undefined"), false],
+    ["a missing link", new Error('"Realtime" is not linked in your sst.config.ts'), false],
+  ])("%s: %s", (_, error, retryable) => {
+    expect(isRetryable(error)).toBe(retryable);
   });
 });

@@ -2,8 +2,11 @@ import { GoneException } from "@aws-sdk/client-apigatewaymanagementapi";
 import * as Connection from "@chat/core/connection";
 import * as Presence from "@chat/core/presence";
 import type { ServerFrame } from "@chat/types";
+import { isTransientError } from "@smithy/core/retry";
+import type { SdkError } from "@smithy/types";
 import pLimit from "p-limit";
-import { type EncodedFrame, encodeFrame, POST_CONCURRENCY, postToConnection } from "./management-api";
+import { deadlineOf, retrying } from "./fan-out/retry";
+import { type EncodedFrame, encodeFrame, POST_CONCURRENCY, postToConnectionOnce } from "./management-api";
 import type { Logger } from "./observability";
 
 /**
@@ -17,19 +20,30 @@ export type Outcome = "sent" | "gone" | "connecting" | "retry" | "failed";
 
 export type Outcomes = Record<Outcome, number>;
 
+/** What a fan-out did: the count of each outcome, and the connections still owed the frame (`retry`). */
+export interface Delivery extends Outcomes {
+  /** Connections whose posts kept failing retryably until the deadline: hand them on, never the whole room. */
+  undelivered: Connection.RoomListener[];
+}
+
+export interface FanOutOptions {
+  /** A connection left out (the sender of a typing notice). */
+  except?: string | undefined;
+  /** Epoch ms: no retry of a failed post starts after it (see `fan-out/retry.ts`); 2 s from now by default. */
+  deadline?: number;
+}
+
 /**
  * Pushes one frame to every connection subscribed to a room (but `except`), page by page, with bounded
- * concurrency. Connections API Gateway reports gone are pruned, and their users' departures announced.
+ * concurrency. A post that fails retryably (throttled, 5xx, no answer) is retried for that connection alone until
+ * `deadline`; connections API Gateway reports gone are pruned, and their users' departures announced.
  */
 export const fanOut = async (
   roomId: string,
   frame: ServerFrame,
   log: Logger,
-  { except }: { except?: string } = {},
-): Promise<Outcomes> => {
-  const data = encodeFrame(frame);
-  const limit = pLimit(POST_CONCURRENCY);
-  const posts: Promise<Outcome>[] = [];
+  { except, deadline = deadlineOf() }: FanOutOptions = {},
+): Promise<Delivery> => {
   if (
     frame.type === "presence" ||
     frame.type === "typing" ||
@@ -40,34 +54,66 @@ export const fanOut = async (
     const page = await Connection.inRoom(roomId, { limit: NOTICE_MAX_CONNECTIONS + 1 });
     if (page.cursor !== null || page.connections.length > NOTICE_MAX_CONNECTIONS) {
       log.debug({ roomId, type: frame.type }, "notice not sent: the room is over the notice limit");
-      return { sent: 0, gone: 0, connecting: 0, retry: 0, failed: 0 };
+      return { sent: 0, gone: 0, connecting: 0, retry: 0, failed: 0, undelivered: [] };
     }
-    for (const connection of page.connections) {
-      if (connection.connectionId !== except) posts.push(limit(() => post(connection, data, log)));
-    }
-    return count(posts);
+    return deliver(onePage(page.connections), frame, log, { except, deadline });
   }
-  try {
-    // Posting starts while the next page of connections is read.
-    let cursor: string | null = null;
-    do {
-      const page: Connection.ConnectionPage = await Connection.inRoom(roomId, { cursor });
-      for (const connection of page.connections) {
-        if (connection.connectionId !== except) posts.push(limit(() => post(connection, data, log)));
-      }
-      cursor = page.cursor;
-    } while (cursor);
-  } catch (error) {
-    log.warn({ err: error, roomId }, "could not read the room's connections");
-    posts.push(Promise.resolve("retry"));
-  }
-  return count(posts);
+  return deliver(pagesOf(roomId), frame, log, { except, deadline });
 };
 
-const count = async (posts: Promise<Outcome>[]): Promise<Outcomes> => {
-  const outcomes: Outcomes = { sent: 0, gone: 0, connecting: 0, retry: 0, failed: 0 };
-  for (const outcome of await Promise.all(posts)) outcomes[outcome]++;
-  return outcomes;
+/** A room's connections, page after page (each page read while the previous one is being posted). */
+export async function* pagesOf(
+  roomId: string,
+  slice: { after?: string; until?: string; limit?: number } = {},
+): AsyncGenerator<Connection.RoomListener[]> {
+  let next: string | null = null;
+  do {
+    const page: Connection.ConnectionPage = await Connection.inRoom(roomId, { ...slice, cursor: next });
+    yield page.connections;
+    next = page.cursor;
+  } while (next);
+}
+
+async function* onePage(connections: Connection.RoomListener[]): AsyncGenerator<Connection.RoomListener[]> {
+  yield connections;
+}
+
+/**
+ * Posts a frame (or its encoding, made once) to each listener the pages yield, `POST_CONCURRENCY` in flight, each
+ * retried alone until `deadline`. A failure to read the pages leaves the result with `retry` > 0 and nothing
+ * undelivered: the caller must repeat the whole fan-out.
+ */
+export const deliver = async (
+  pages: AsyncIterable<Connection.RoomListener[]>,
+  frame: ServerFrame | EncodedFrame,
+  log: Logger,
+  { except, deadline }: { except?: string | undefined; deadline: number },
+): Promise<Delivery> => {
+  const data = "sha256" in frame ? frame : encodeFrame(frame);
+  const limit = pLimit(POST_CONCURRENCY);
+  const posts: Promise<Outcome>[] = [];
+  const delivery: Delivery = { sent: 0, gone: 0, connecting: 0, retry: 0, failed: 0, undelivered: [] };
+  const settle = (listener: Connection.RoomListener) => async () => {
+    // Still queued at the deadline: handed on untried, so the invocation ends in time.
+    const outcome = Date.now() < deadline ? await post(listener, data, log, deadline) : "retry";
+    if (outcome === "retry") delivery.undelivered.push(listener);
+    return outcome;
+  };
+  let unread = false;
+  try {
+    // Posting starts while the next page of connections is read.
+    for await (const page of pages) {
+      for (const listener of page) {
+        if (listener.connectionId !== except) posts.push(limit(settle(listener)));
+      }
+    }
+  } catch (error) {
+    log.warn({ err: error }, "could not read the room's connections");
+    unread = true;
+  }
+  for (const outcome of await Promise.all(posts)) delivery[outcome]++;
+  if (unread) delivery.retry++;
+  return delivery;
 };
 
 /**
@@ -97,9 +143,10 @@ const post = async (
   { connectionId, connectedAt }: Connection.RoomListener,
   data: EncodedFrame,
   log: Logger,
+  deadline: number,
 ): Promise<Outcome> => {
   try {
-    await postToConnection(connectionId, data);
+    await retrying(() => postToConnectionOnce(connectionId, data), isRetryable, deadline);
     return "sent";
   } catch (error) {
     if (error instanceof GoneException) {
@@ -107,11 +154,11 @@ const post = async (
       return prune(connectionId, log);
     }
     const retryable = isRetryable(error);
-    // One line per failed post: the error's name and status say enough, a stack trace per connection would not.
+    // One line per connection given up on: the error's name and status say enough, a stack trace per connection would not.
     const { name, $metadata } = error as { name?: string; $metadata?: { httpStatusCode?: number } };
     log.warn(
       { connectionId, error: name, status: $metadata?.httpStatusCode, retryable },
-      "post to connection failed",
+      "post to connection failed (retries exhausted or not retryable)",
     );
     return retryable ? "retry" : "failed";
   }
@@ -129,9 +176,14 @@ export const prune = async (connectionId: string, log: Logger): Promise<Outcome>
   return "gone";
 };
 
-/** Throttling, server errors and no answer at all may pass on a retry; other client errors will not. */
-const isRetryable = (error: unknown): boolean => {
+/**
+ * Throttling, server errors and no answer at all (a network error or a timeout, as the SDK classifies them) may
+ * pass on a retry; client errors will not, nor will anything else thrown (a bug or a missing configuration would
+ * otherwise be retried until the deadline for every connection).
+ */
+export const isRetryable = (error: unknown): boolean => {
   const { $metadata, $fault } = (error ?? {}) as { $metadata?: { httpStatusCode?: number }; $fault?: string };
   const status = $metadata?.httpStatusCode;
-  return status === undefined || status === 429 || $fault === "server" || status >= 500;
+  if (status === undefined) return isTransientError(error as SdkError);
+  return status === 429 || $fault === "server" || status >= 500;
 };

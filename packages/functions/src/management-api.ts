@@ -160,7 +160,11 @@ const send = async (
  * `GoneException` when the connection no longer exists, and the SDK's exception (with `$metadata.httpStatusCode`)
  * for other failures.
  */
-export const connectionPoster = (client: ApiGatewayManagementApiClient, managementEndpoint: string) => {
+export const connectionPoster = (
+  client: ApiGatewayManagementApiClient,
+  managementEndpoint: string,
+  { retry = true }: { retry?: boolean } = {},
+) => {
   const { config } = client;
   const endpoint = new URL(managementEndpoint);
   const poster: Poster = {
@@ -175,6 +179,8 @@ export const connectionPoster = (client: ApiGatewayManagementApiClient, manageme
     handler: config.requestHandler as NodeHttpHandler,
     retryStrategy: config.retryStrategy as () => Promise<RetryStrategyV2>,
   };
+  if (!retry)
+    return (connectionId: string, frame: EncodedFrame): Promise<void> => send(poster, connectionId, frame);
   return async (connectionId: string, frame: EncodedFrame): Promise<void> => {
     const strategy = await poster.retryStrategy();
     let token = await strategy.acquireInitialRetryToken("");
@@ -202,4 +208,15 @@ let post: ((connectionId: string, frame: EncodedFrame) => Promise<void>) | undef
 export const postToConnection = (connectionId: string, frame: EncodedFrame): Promise<void> => {
   post ??= connectionPoster(managementApi(), Resource.Realtime.managementEndpoint);
   return post(connectionId, frame);
+};
+
+let postOnce: ((connectionId: string, frame: EncodedFrame) => Promise<void>) | undefined;
+
+/**
+ * One attempt to push a frame to one connection, without the SDK's retries: for a caller that retries each
+ * connection itself, within its own time budget (see `fan-out/retry.ts`).
+ */
+export const postToConnectionOnce = (connectionId: string, frame: EncodedFrame): Promise<void> => {
+  postOnce ??= connectionPoster(managementApi(), Resource.Realtime.managementEndpoint, { retry: false });
+  return postOnce(connectionId, frame);
 };

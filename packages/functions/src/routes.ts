@@ -65,13 +65,20 @@ export const integrations = { handler: "stream/integrations", filters: integrati
 /** The webhook deliverer, fed by the webhook queue. */
 export const webhookDeliverer = "queue/deliver-webhook";
 
+/**
+ * The fan-out worker: posts one shard of a big room's broadcast, invoked asynchronously by the broadcaster (and by
+ * itself for connections it could not reach in time). See `fan-out/shards.ts`.
+ */
+export const fanOutWorker = "fan-out/worker";
+
 export type HandlerModule =
   | (typeof httpRoutes)[keyof typeof httpRoutes]
   | (typeof socketRoutes)[keyof typeof socketRoutes]
   | typeof socketAuthorizer
   | typeof broadcaster.handler
   | typeof integrations.handler
-  | typeof webhookDeliverer;
+  | typeof webhookDeliverer
+  | typeof fanOutWorker;
 
 /** Every handler module of the tables above, once each: what gets bundled, deployed and loaded. */
 export const handlerModules: readonly HandlerModule[] = [
@@ -82,12 +89,13 @@ export const handlerModules: readonly HandlerModule[] = [
     broadcaster.handler,
     integrations.handler,
     webhookDeliverer,
+    fanOutWorker,
   ]),
 ];
 
 /**
  * The handlers that push frames to WebSocket connections: `$connect` and `$disconnect` announce presence, `$default`
- * answers frames and relays typing, the broadcaster pushes messages. Only these are linked to the WebSocket API,
+ * answers frames and relays typing, the broadcaster and the fan-out workers push messages. Only these are linked to the WebSocket API,
  * which grants `execute-api:ManageConnections`.
  */
 export const postsToConnections = [
@@ -95,6 +103,7 @@ export const postsToConnections = [
   "ws/disconnect",
   "ws/default",
   "stream/broadcast",
+  "fan-out/worker",
   // Membership changes tell the room (`member`, presence) and a removed user's connections (`unsubscribed`).
   "http/put-member",
   "http/remove-member",
@@ -206,7 +215,7 @@ export const tableAccess: { readonly [Module in HandlerModule]: TableAccess | nu
   // RateLimit.hit/throttle, Connection.session/subscribe/unsubscribe (transactions with the session's room
   // counter)/isSubscribed, Room.preparePost (BatchGetItem) and Message.send; presence, typing.
   "ws/default": { table: [...fansOut.table, "PutItem", "BatchGetItem"], indexes: fansOut.indexes },
-  // Connection.inRoom per message; prunes gone connections.
+  // Connection.inRoom per message (a big room: keys-only pages, one per shard); prunes gone connections.
   "stream/broadcast": fansOut,
   // Webhooks read nothing; Web Push reads the room's members and presence (Query), each away member's
   // subscriptions (Query), claims the 30 s slot per room and user (a conditional PutItem) and deletes gone ones.
@@ -216,6 +225,8 @@ export const tableAccess: { readonly [Module in HandlerModule]: TableAccess | nu
   "http/delete-push-subscription": { table: ["DeleteItem"], indexes: [] },
   "http/vapid-public-key": null,
   "queue/deliver-webhook": null,
+  // Connection.inRoom of its shard's slice (gsi1 Query); prunes gone connections.
+  "fan-out/worker": fansOut,
 };
 
 /** The handler as SST names it: a path from the repository root, then the export. */

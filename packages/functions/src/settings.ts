@@ -74,6 +74,11 @@ export const Settings = v.object({
      * socket functions' timeout.
      */
     presenceSettleMs: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(2_000)),
+    /**
+     * A room with more subscribed connections than this is fanned out by parallel fan-out workers, this many
+     * connections each (see `fan-out/shards.ts`); smaller rooms are posted by the broadcaster itself.
+     */
+    fanOutShardSize: v.optional(v.pipe(PositiveInteger, v.maxValue(10_000)), 2_000),
   }),
   /** Webhooks, the moderation hook and Web Push (see `integrations/settings.ts`); all off by default. */
   integrations: v.optional(IntegrationSettings, {}),
@@ -90,6 +95,7 @@ export const defaultSettings: Settings = {
     subscriptionsPerMinute: 60,
     connectionsPerUser: 10,
     presenceSettleMs: 2_000,
+    fanOutShardSize: 2_000,
   },
   integrations: { webhooks: [] },
 };

@@ -423,6 +423,15 @@ const scenarios: Record<HandlerModule, (handler: Handler) => Promise<() => Promi
       }) as never,
     ).then((result) => expect(result).toMatchObject({ statusCode: 204 })),
   "http/vapid-public-key": async () => async () => undefined,
+  "fan-out/worker": async (handler) => {
+    const roomId = uniqueId("room");
+    await goneConnection(roomId);
+    const frame = {
+      type: "message",
+      message: (await Message.send({ roomId, userId: "u1", username: "a", text: "hi" })).message,
+    };
+    return () => handler({ roomId, frame, range: { after: null }, handoffs: 0 } as never);
+  },
 };
 
 const declared = (access: TableAccess | null) => ({

@@ -13,9 +13,12 @@ export default async function setup() {
   const managementApi = await startFakeManagementApi();
   Object.assign(process.env, {
     FAKE_MANAGEMENT_API: managementApi.endpoint,
+    // The fan-out worker's asynchronous invocations go to the same fake (Lambda itself cannot run here).
+    AWS_ENDPOINT_URL_LAMBDA: managementApi.endpoint,
     ...resourceEnvironment("test", {
       Table: { name: table },
       Realtime: { url: "ws://127.0.0.1:1", managementEndpoint: managementApi.endpoint },
+      FanOutWorker: { name: "chat-test-fan-out-worker" },
       // The stage defaults, but departures announced after 100 ms rather than up to 10 s, and one stage admin.
       Settings: {
         ...defaultSettings,

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import {
   broadcaster,
+  fanOutWorker,
   type HandlerModule,
   httpRoutes,
   integrations,
@@ -27,29 +28,42 @@ export type AuthorizerFunction = (
 ) => Promise<APIGatewayAuthorizerResult>;
 export type StreamFunction = (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse | undefined>;
 
+/** An asynchronously invoked function (the fan-out worker), given its timeout. */
+export type WorkerFunction = (event: unknown, timeoutMs?: number) => Promise<unknown>;
+
 type LambdaHandler = (event: never, context: Context, callback: () => void) => unknown;
 
-/** Loads a handler module of @chat/functions, as Lambda loads its bundle, and invokes it the way Lambda does. */
+/** A deployed function's timeout when none is given (the broadcaster's and the fan-out worker's: 60 s). */
+const TIMEOUT_MS = 60_000;
+
+/**
+ * Loads a handler module of @chat/functions, as Lambda loads its bundle, and invokes it the way Lambda does; its
+ * context counts down `timeoutMs` from the invocation's start (nothing stops a handler that runs past it).
+ */
 const load = async <F>(module: HandlerModule): Promise<F> => {
   const { handler } = (await import(`@chat/functions/${module}`)) as { handler: LambdaHandler };
-  const invoke = async (event: never) => handler(event, lambdaContext(module), () => undefined);
+  const invoke = async (event: never, timeoutMs = TIMEOUT_MS) =>
+    handler(event, lambdaContext(module, timeoutMs), () => undefined);
   return invoke as F;
 };
 
-const lambdaContext = (module: HandlerModule): Context => ({
-  callbackWaitsForEmptyEventLoop: true,
-  functionName: `chat-local-${module.replace(/\W/g, "-")}`,
-  functionVersion: "$LATEST",
-  invokedFunctionArn: "arn:aws:lambda:local:000000000000:function:chat-local",
-  memoryLimitInMB: "1024",
-  awsRequestId: randomBytes(16).toString("hex"),
-  logGroupName: "/aws/lambda/chat-local",
-  logStreamName: "local",
-  getRemainingTimeInMillis: () => 30_000,
-  done: () => undefined,
-  fail: () => undefined,
-  succeed: () => undefined,
-});
+const lambdaContext = (module: HandlerModule, timeoutMs: number): Context => {
+  const deadline = Date.now() + timeoutMs;
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName: `chat-local-${module.replace(/\W/g, "-")}`,
+    functionVersion: "$LATEST",
+    invokedFunctionArn: "arn:aws:lambda:local:000000000000:function:chat-local",
+    memoryLimitInMB: "1024",
+    awsRequestId: randomBytes(16).toString("hex"),
+    logGroupName: "/aws/lambda/chat-local",
+    logStreamName: "local",
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+};
 
 const loadAll = async <F>(routes: Record<string, HandlerModule>): Promise<Record<string, F>> =>
   Object.fromEntries(
@@ -64,6 +78,7 @@ export const loadFunctions = async () => ({
   broadcaster: await load<StreamFunction>(broadcaster.handler),
   integrations: await load<StreamFunction>(integrations.handler),
   webhookDeliverer: await load<QueueFunction>(webhookDeliverer),
+  fanOutWorker: await load<WorkerFunction>(fanOutWorker),
 });
 
 export type Functions = Awaited<ReturnType<typeof loadFunctions>>;

@@ -1,5 +1,6 @@
 import { parseAdmins } from "@chat/functions/settings";
 import { integrationsFromEnvironment } from "./integrations";
+import { limitsFromEnvironment } from "./management-limits";
 import { PortInUseError, startLocalStack } from "./stack";
 import { startWebServer } from "./web-server";
 
@@ -46,6 +47,16 @@ const { integrations, secrets } = (() => {
   }
 })();
 
+// The management API's throttle: posts per second, burst and latency (unset: unlimited, as before).
+const management = (() => {
+  try {
+    return limitsFromEnvironment();
+  } catch (error) {
+    console.error((error as Error).message);
+    process.exit(1);
+  }
+})();
+
 const started = performance.now();
 const webPort = port("CHAT_WEB_PORT", 5173);
 const stack = await startLocalStack({
@@ -56,6 +67,7 @@ const stack = await startLocalStack({
   admins,
   integrations,
   secrets,
+  management,
   corsOrigins: (process.env.CHAT_CORS_ORIGINS || "*").split(",").map((origin) => origin.trim()),
 }).catch((error: unknown) => {
   if (error instanceof PortInUseError) {

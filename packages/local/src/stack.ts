@@ -15,9 +15,14 @@ import { createJwtAuthorizer } from "./gateway-auth";
 import { answerClientErrors, answerWhileStarting } from "./gateway-response";
 import { httpApi } from "./http-api";
 import { secretEnvironment, startIntegrationsPoller, startWebhookQueue, vapidKeys } from "./integrations";
-import { loadFunctions } from "./lambda";
+import { loadFunctions, type WorkerFunction } from "./lambda";
+import { type LambdaInvoke, startLambdaInvoke } from "./lambda-invoke";
+import { type ManagementLimits, postGate } from "./management-limits";
 import { startStreamPoller } from "./stream-poller";
 import { attachWebSocketApi } from "./websocket-api";
+
+/** The fan-out worker's function name, as its link tells the broadcaster. */
+const FAN_OUT_WORKER_NAME = "chat-local-fan-out-worker";
 
 export interface LocalStackOptions {
   /** HTTP API port; 0 picks a free one. */
@@ -51,6 +56,18 @@ export interface LocalStackOptions {
   secrets?: Record<string, string>;
   /** Scales the webhook queue's delays (retry backoff, visibility timeout): 1 is real time, tests go faster. */
   queueDelayScale?: number;
+  /**
+   * The management API's account throttle (token bucket) and latency per post; unlimited and immediate by default
+   * (`CHAT_MANAGEMENT_RATE`, `CHAT_MANAGEMENT_BURST`, `CHAT_MANAGEMENT_LATENCY_MS` for `pnpm dev`).
+   */
+  management?: ManagementLimits;
+  /**
+   * Post to this management API instead of the stack's own (the big-room bench and tests: connection rows without
+   * sockets, see `management-sink.ts`).
+   */
+  managementEndpoint?: string;
+  /** Fan-out worker invocations running at once (Lambda's concurrency for it); 4 by default. */
+  fanOutConcurrency?: number;
 }
 
 export interface LocalStack {
@@ -71,6 +88,8 @@ export interface LocalStack {
   sendToAll(data: string): number;
   /** The webhook deliveries that exhausted their retries (the failure queue's messages, JSON). */
   webhookFailures(): string[];
+  /** The fan-out workers' invocations: how many so far, and a wait until none is queued or running. */
+  fanOut: { invocations(): number; idle(): Promise<void>; failed: LambdaInvoke["failed"] };
   stop(): Promise<void>;
 }
 
@@ -118,6 +137,21 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       limits: { ...defaultSettings.limits, ...options.limits },
       integrations: options.integrations ?? defaultSettings.integrations,
     };
+    // Lambda's Invoke API for the fan-out worker's asynchronous invocations; the worker is loaded with the others.
+    let worker: WorkerFunction | undefined;
+    const lambda = await startLambdaInvoke({
+      functions: {
+        [FAN_OUT_WORKER_NAME]: {
+          timeoutMs: 60_000,
+          invoke: (event, timeoutMs) => {
+            if (!worker) throw new Error("the fan-out worker is not loaded yet");
+            return worker(event, timeoutMs);
+          },
+        },
+      },
+      concurrency: options.fanOutConcurrency ?? 4,
+    });
+    cleanups.push(() => lambda.stop());
     const vapid = vapidKeys(process.env);
     const webhooks = await startWebhookQueue({ delayScale: options.queueDelayScale });
     cleanups.push(() => webhooks.stop());
@@ -125,15 +159,20 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       ...sdkEnvironment(dynamoEndpoint),
       ...webhooks.environment,
       ...secretEnvironment(options.secrets ?? {}),
+      AWS_ENDPOINT_URL_LAMBDA: lambda.endpoint,
       // EMF lines are for CloudWatch; locally they would drown the logs unless asked for.
       POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? "true",
       ...resourceEnvironment(stage, {
         Table: { name: tableName },
-        Realtime: { url: `ws://127.0.0.1:${ws.port}`, managementEndpoint: `http://127.0.0.1:${ws.port}` },
+        Realtime: {
+          url: `ws://127.0.0.1:${ws.port}`,
+          managementEndpoint: options.managementEndpoint ?? `http://127.0.0.1:${ws.port}`,
+        },
         Settings: settings,
         WebhookQueue: { url: webhooks.url },
         VapidPublicKey: { value: vapid.publicKey },
         VapidPrivateKey: { value: vapid.privateKey },
+        FanOutWorker: { name: FAN_OUT_WORKER_NAME },
       }),
     });
     const client = new DynamoDBClient({ endpoint: dynamoEndpoint });
@@ -141,6 +180,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     client.destroy();
 
     const functions = await loadFunctions();
+    worker = functions.fanOutWorker;
     const failures = memoryQueue();
     const poller = await startStreamPoller({
       tableName,
@@ -168,6 +208,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     const socketApi = attachWebSocketApi(ws.server, functions.socket, {
       authorizer: auth.mode === "jwt" ? functions.socketAuthorizer : null,
       extraRoutes: issuer.handle,
+      posts: postGate(options.management),
     });
     cleanups.push(() => socketApi.closeAll());
 
@@ -181,6 +222,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       failPosts: socketApi.failPosts,
       sendToAll: socketApi.sendToAll,
       webhookFailures: webhooks.queue.deadLetters,
+      fanOut: { invocations: lambda.invocations, idle: lambda.idle, failed: lambda.failed },
       stop,
     };
   } catch (error) {

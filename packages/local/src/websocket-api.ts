@@ -8,6 +8,7 @@ import type {
 import { type WebSocket, WebSocketServer } from "ws";
 import { refuseUpgrade, sendError } from "./gateway-response";
 import { type AuthorizerFunction, gatewayId, type SocketFunction } from "./lambda";
+import { type PostGate, postGate } from "./management-limits";
 import { requestUrl } from "./request-url";
 
 // API Gateway's limit on one WebSocket message; a bigger one closes the connection (1009).
@@ -28,6 +29,8 @@ export interface WebSocketApiOptions {
   authorizer: AuthorizerFunction | null;
   /** Other requests this port serves (the development token issuer); true when handled. */
   extraRoutes?: (req: IncomingMessage, res: ServerResponse) => boolean;
+  /** The management API's throttle and latency per post (unlimited and immediate by default). */
+  posts?: PostGate;
 }
 
 /**
@@ -40,7 +43,7 @@ export interface WebSocketApiOptions {
 export const attachWebSocketApi = (
   server: Server,
   functions: Record<string, SocketFunction>,
-  { authorizer, extraRoutes }: WebSocketApiOptions,
+  { authorizer, extraRoutes, posts = postGate() }: WebSocketApiOptions,
 ) => {
   const connections = new Map<string, Connection>();
   const faults = { status: 0, remaining: 0 };
@@ -128,7 +131,7 @@ export const attachWebSocketApi = (
       else res.destroy();
       return;
     }
-    manage(connections, faults, req, res).catch((failure: unknown) => {
+    manage(connections, faults, posts, req, res).catch((failure: unknown) => {
       console.error("[ws] management request failed", failure);
       if (!res.headersSent) error(res, 500, "InternalServerErrorException", "Internal Server Error");
     });
@@ -201,6 +204,7 @@ const statusOf = (result: APIGatewayProxyResultV2) =>
 const manage = async (
   connections: Map<string, Connection>,
   faults: { status: number; remaining: number },
+  posts: PostGate,
   req: IncomingMessage,
   res: ServerResponse,
 ) => {
@@ -213,6 +217,11 @@ const manage = async (
     faults.remaining--;
     const type = faults.status === 429 ? "LimitExceededException" : "InternalServerErrorException";
     return error(res, faults.status, type, "Injected failure");
+  }
+  if (req.method === "POST") {
+    // Above the account's rate API Gateway answers 429, which the SDK raises as LimitExceededException.
+    if (!posts.admit()) return error(res, 429, "LimitExceededException", "Rate exceeded");
+    await posts.delay();
   }
   switch (req.method) {
     case "POST":

@@ -229,20 +229,35 @@ export interface ConnectionPage {
   cursor: string | null;
 }
 
-/** One page of a room's subscribed connections, as the room index holds them (`RoomListener`). */
+/**
+ * One page of a room's subscribed connections, as the room index holds them (`RoomListener`), in connection id
+ * order. `after` (exclusive) and `until` (inclusive) bound it to a slice of connection ids: one fan-out shard.
+ */
 export const inRoom = (
   roomId: string,
-  options: { cursor?: string | null; limit?: number } = {},
+  options: { cursor?: string | null; limit?: number; after?: string; until?: string } = {},
 ): Promise<ConnectionPage> =>
   storage(async () => {
-    const { data, cursor } = await ConnectionEntity.query.byRoom({ roomId }).go({
+    const { after, until } = options;
+    const query = ConnectionEntity.query.byRoom({ roomId });
+    const range =
+      after !== undefined && until !== undefined
+        ? query.between({ connectionId: after }, { connectionId: until })
+        : after !== undefined
+          ? query.gt({ connectionId: after })
+          : until !== undefined
+            ? query.lte({ connectionId: until })
+            : query;
+    const { data, cursor } = await range.go({
       cursor: options.cursor ?? null,
       limit: options.limit ?? 500,
       attributes: ["connectionId", "connectedAt"],
       // The index leaves out ElectroDB's entity markers; its key prefix already admits only connection rows.
       ignoreOwnership: true,
     });
-    return { connections: data, cursor };
+    // `between` includes both ends; `after` belongs to the slice before this one.
+    const connections = after === undefined ? data : data.filter((row) => row.connectionId !== after);
+    return { connections, cursor };
   });
 
 /** What `revoke` did. */
