@@ -16,7 +16,8 @@ export const failures = new sst.aws.Queue("BroadcastFailureQueue", {
 });
 
 /**
- * The broadcaster: the table's stream, filtered to message INSERTs, pushes every new message to its room. The
+ * The broadcaster: the table's stream, filtered to message INSERTs and MODIFYs, pushes every new message, edit,
+ * delete and reaction to its room. The
  * handler reports the first record it could not deliver; Lambda retries from there (bisecting a failing batch).
  */
 export const subscriber = table.subscribe(

@@ -23,6 +23,9 @@ const message = (roomId: string): ChatMessage => ({
   text: "a message for everyone",
   createdAt: new Date().toISOString(),
   clientMessageId: null,
+  editedAt: null,
+  deletedAt: null,
+  reactions: [],
 });
 
 /** Writes `count` connection rows in the room, as `$connect` leaves them (a minute old: past the handshake). */

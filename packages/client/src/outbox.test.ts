@@ -18,6 +18,9 @@ const stored = (roomId: string, { text, clientMessageId }: SendInput): ChatMessa
   text,
   createdAt: "2026-11-29T20:00:00.000Z",
   clientMessageId: clientMessageId ?? null,
+  editedAt: null,
+  deletedAt: null,
+  reactions: [],
 });
 
 const outboxWith = ({ open, ackTimeoutMs = 10_000 }: { open: boolean; ackTimeoutMs?: number }) => {

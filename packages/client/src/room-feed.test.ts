@@ -17,6 +17,9 @@ const storedAt = (at: number, text = `at ${at - T}`): ChatMessage => ({
   text,
   createdAt: new Date(at).toISOString(),
   clientMessageId: null,
+  editedAt: null,
+  deletedAt: null,
+  reactions: [],
 });
 
 const historyOf = (stored: ChatMessage[]) => {

@@ -97,6 +97,9 @@ const message = (roomId: string, id: string): ChatMessage => ({
   text: "after the ban",
   createdAt: "2026-11-29T21:00:00.000Z",
   clientMessageId: null,
+  editedAt: null,
+  deletedAt: null,
+  reactions: [],
 });
 
 describe("RealtimeConnection: rooms the API ends or refuses (stand-in socket server)", () => {

@@ -9,4 +9,4 @@ export * as Message from "./message";
 export * as Presence from "./presence";
 export * as RateLimit from "./rate-limit";
 export * as Room from "./room";
-export { createTableInput, ensureTable, messageInsertFilter, TableDefinition } from "./table";
+export { createTableInput, ensureTable, messageChangeFilter, TableDefinition } from "./table";

@@ -1,4 +1,4 @@
-import { messageInsertFilter } from "@chat/core/table-definition";
+import { messageChangeFilter } from "@chat/core/table-definition";
 
 /**
  * The route table: every API Gateway route and the handler module serving it. `infra/` builds the APIs from it and
@@ -14,6 +14,11 @@ export const httpRoutes = {
   "GET /me/rooms": "http/my-rooms",
   "POST /rooms/{roomId}/messages": "http/send-message",
   "GET /rooms/{roomId}/messages": "http/get-messages",
+  "PATCH /rooms/{roomId}/messages/{messageId}": "http/edit-message",
+  "DELETE /rooms/{roomId}/messages/{messageId}": "http/delete-message",
+  "PUT /rooms/{roomId}/messages/{messageId}/reactions/{emoji}": "http/put-reaction",
+  "DELETE /rooms/{roomId}/messages/{messageId}/reactions/{emoji}": "http/delete-reaction",
+  "GET /rooms/{roomId}/messages/{messageId}/reactions/{emoji}": "http/list-reactions",
   "GET /rooms/{roomId}/members": "http/list-members",
   "GET /rooms/{roomId}/presence": "http/list-presence",
   "PUT /rooms/{roomId}/members/{userId}": "http/put-member",
@@ -43,8 +48,8 @@ export const socketRoutes = {
 /** The `$connect` authorizer (a Lambda REQUEST authorizer reading `?token=`), when the stage requires a token. */
 export const socketAuthorizer = "ws/authorize";
 
-/** The stream consumer: the broadcaster, fed only message INSERTs. */
-export const broadcaster = { handler: "stream/broadcast", filter: messageInsertFilter } as const;
+/** The stream consumer: the broadcaster, fed only message INSERTs and MODIFYs. */
+export const broadcaster = { handler: "stream/broadcast", filter: messageChangeFilter } as const;
 
 export type HandlerModule =
   | (typeof httpRoutes)[keyof typeof httpRoutes]
@@ -131,6 +136,17 @@ export const tableAccess: { readonly [Module in HandlerModule]: TableAccess | nu
   "http/send-message": { table: ["BatchGetItem", "GetItem", "PutItem", "UpdateItem"], indexes: [] },
   // Room.access (BatchGetItem), Message.list.
   "http/get-messages": { table: ["BatchGetItem", "Query"], indexes: [] },
+  // Room.check (BatchGetItem); Message.edit: a conditional UpdateItem, GetItem to say why it was refused.
+  "http/edit-message": { table: ["BatchGetItem", "GetItem", "UpdateItem"], indexes: [] },
+  // Message.remove: GetItem, the access read (BatchGetItem), a conditional UpdateItem.
+  "http/delete-message": { table: ["BatchGetItem", "GetItem", "UpdateItem"], indexes: [] },
+  // Room.check; Reaction.add: the message (GetItem), a transaction: the reaction row's put, the user's row and the
+  // message's counts (UpdateItem).
+  "http/put-reaction": { table: ["BatchGetItem", "GetItem", "PutItem", "UpdateItem"], indexes: [] },
+  // Room.check; Reaction.remove: the message (GetItem), a transaction: the reaction row's delete, two updates.
+  "http/delete-reaction": { table: ["BatchGetItem", "DeleteItem", "GetItem", "UpdateItem"], indexes: [] },
+  // Room.access; Reaction.users: the message (GetItem), its reaction rows (Query).
+  "http/list-reactions": { table: ["BatchGetItem", "GetItem", "Query"], indexes: [] },
   // Member.list: the access read, the member rows and the presence rows (Query).
   "http/list-members": { table: ["BatchGetItem", "Query"], indexes: [] },
   // Room.access, Presence.list.

@@ -25,6 +25,9 @@ const message: ChatMessage = {
   username: "alice",
   text: "hello",
   createdAt: "2026-11-25T20:02:42.123Z",
+  editedAt: null,
+  deletedAt: null,
+  reactions: [],
   clientMessageId: null,
 };
 

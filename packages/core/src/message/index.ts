@@ -1,5 +1,13 @@
+export { current, edit, remove } from "./change";
 export { IdempotencyEntity } from "./idempotency-entity";
 export { type ListOptions, type ListResult, list } from "./list";
-export { MessageEntity, type MessageItem, toChatMessage } from "./message-entity";
+export {
+  MessageEntity,
+  type MessageItem,
+  reactionCounts,
+  storedReactions,
+  toChatMessage,
+} from "./message-entity";
+export * as Reaction from "./reaction";
 export { type SendInput, type SendResult, send } from "./send";
-export { fromStreamImage } from "./stream-image";
+export { changeOf, fromStreamImage, type MessageChange } from "./stream-image";
