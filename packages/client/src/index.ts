@@ -16,6 +16,7 @@ export type {
   ConnectionStatus,
   ConnectRoomsOptions,
   MemberChange,
+  ReactionChange,
   RealtimeEvents,
   RealtimeOptions,
   RoomStart,
@@ -25,6 +26,6 @@ export type {
 export type { WebSocketConstructor, WebSocketLike } from "./reconnecting-socket";
 export type { RestApi } from "./rest-api";
 export { backoffDelay, parseRetryAfter, type RetryEvent, type RetryOptions } from "./retry";
-export { CLOCK_SKEW_MARGIN_MS } from "./room-feed";
+export { CLOCK_SKEW_MARGIN_MS, isLaterState, KEPT_STATES } from "./room-feed";
 export { type ConnectOptions, RoomSubscription, type SubscriptionEvents } from "./subscription";
 export { TYPING_SHOWN_MS, TypingTracker } from "./typing";
