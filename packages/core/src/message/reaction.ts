@@ -154,8 +154,8 @@ export const add = (input: ReactionInput): Promise<void> =>
     const { roomId, messageId, emoji, userId, username } = input;
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       const message = await standing(roomId, messageId);
-      const entry = storedReactions(message.reactions).get(emoji);
       const counts = storedReactions(message.reactions);
+      const entry = counts.get(emoji);
       if (!entry && counts.size >= Limits.reactionsPerMessage) {
         throw tooMany(`A message has at most ${Limits.reactionsPerMessage} different reactions`);
       }
