@@ -1,4 +1,6 @@
+import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import { describe, expect, it } from "vitest";
+import { client } from "../dynamo";
 import * as Message from ".";
 
 // Each test writes to rooms of its own.
@@ -149,4 +151,32 @@ describe("Message.Reaction", () => {
       nextCursor: null,
     });
   });
+
+  it("rides out a run of transaction conflicts (AWS cancels concurrent transactions on one item) without drifting", async () => {
+    const message = await sent();
+    // Stand-in for AWS only: DynamoDB Local runs transactions one at a time and never reports a conflict, so the
+    // first 6 TransactWriteItems are cancelled here as AWS cancels conflicting ones, before they reach Local.
+    let conflicts = 6;
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === "TransactWriteItemsCommand" && conflicts-- > 0) {
+          throw new TransactionCanceledException({
+            message: "Transaction cancelled",
+            $metadata: {},
+            CancellationReasons: [{ Code: "None" }, { Code: "None" }, { Code: "TransactionConflict" }],
+          });
+        }
+        return next(args);
+      },
+      { step: "initialize", name: "conflictingTransactions" },
+    );
+    try {
+      await Message.Reaction.add(reaction(message, "u1"));
+    } finally {
+      client.middlewareStack.remove("conflictingTransactions");
+    }
+
+    expect(conflicts).toBeLessThan(0);
+    expect((await history(message.roomId))[0]?.reactions).toEqual([{ emoji: "👍", count: 1 }]);
+  }, 30_000);
 });

@@ -31,7 +31,8 @@ export interface LastReaction {
 type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
 
 // Retries after the message row changed between the read and the transaction (another user's first or last use of
-// the emoji): each retry reads it again. Concurrent reactions to one message retry at most once or twice.
+// the emoji), or after transactions on the message kept conflicting (on AWS, concurrent transactions on one item
+// cancel each other): each retry reads it again, after a growing random pause.
 const MAX_ATTEMPTS = 8;
 
 const notFound = () => new AppError("not_found", "No such message in this room");
@@ -60,7 +61,17 @@ const write = (items: TransactItem[]) => async (): Promise<{ canceled: boolean; 
 };
 
 const pause = (attempt: number) =>
-  new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
+  new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(1_000, 10 * 2 ** attempt)));
+
+/** `transact`, with a run of conflicts (its `unavailable`) turned into one more attempt of the caller's loop. */
+const writeOnce = async (items: TransactItem[]): Promise<Cancellation | null | "conflict"> => {
+  try {
+    return await transact(write(items));
+  } catch (error) {
+    if (error instanceof AppError && error.code === "unavailable") return "conflict";
+    throw error;
+  }
+};
 
 /**
  * The message row's update for one reaction change: the emoji's count (a new entry on its first use, removed
@@ -168,15 +179,13 @@ export const add = (input: ReactionInput): Promise<void> =>
         username,
         reactedAt: at,
       }).params();
-      const refused = await transact(
-        write([
-          { Put: row as NonNullable<TransactItem["Put"]> },
-          reactorUpdate(input, "added"),
-          messageUpdate(message, { emoji, userId, event: "added", at }, entry),
-        ]),
-      );
-      if (!refused || failedAt(refused, 0)) return;
-      if (failedAt(refused, 1)) {
+      const refused = await writeOnce([
+        { Put: row as NonNullable<TransactItem["Put"]> },
+        reactorUpdate(input, "added"),
+        messageUpdate(message, { emoji, userId, event: "added", at }, entry),
+      ]);
+      if (!refused || (refused !== "conflict" && failedAt(refused, 0))) return;
+      if (refused !== "conflict" && failedAt(refused, 1)) {
         throw tooMany(`One user may put at most ${Limits.reactionsPerUserPerMessage} reactions on a message`);
       }
       await pause(attempt);
@@ -201,14 +210,12 @@ export const remove = (input: ReactionInput): Promise<void> =>
         .where(({ userId: reactor }, { exists }) => exists(reactor))
         .params();
       const at = new Date().toISOString();
-      const refused = await transact(
-        write([
-          { Delete: row as NonNullable<TransactItem["Delete"]> },
-          reactorUpdate(input, "removed"),
-          messageUpdate(message, { emoji, userId, event: "removed", at }, entry),
-        ]),
-      );
-      if (!refused || failedAt(refused, 0)) return;
+      const refused = await writeOnce([
+        { Delete: row as NonNullable<TransactItem["Delete"]> },
+        reactorUpdate(input, "removed"),
+        messageUpdate(message, { emoji, userId, event: "removed", at }, entry),
+      ]);
+      if (!refused || (refused !== "conflict" && failedAt(refused, 0))) return;
       await pause(attempt);
     }
     throw new AppError("unavailable", "Storage is busy, please retry");
