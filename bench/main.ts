@@ -20,6 +20,7 @@ const scenarios = [
   "read-cost",
   "write-cost",
   "rooms-cost",
+  "messages-live",
   "cold-init",
 ] as const;
 

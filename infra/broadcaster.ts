@@ -11,7 +11,8 @@ const config = stageConfig($app.stage);
 export { failures };
 
 /**
- * The broadcaster: the table's stream, filtered to message INSERTs, pushes every new message to its room. The
+ * The broadcaster: the table's stream, filtered to message INSERTs and MODIFYs, pushes every new message, edit,
+ * delete and reaction to its room. The
  * handler reports the first record it could not deliver; Lambda retries from there (bisecting a failing batch).
  * Rooms over the shard size are handed to the fan-out worker (infra/fan-out.ts), one shard per invocation.
  */

@@ -87,6 +87,9 @@ const frame = (roomId: string): ServerFrame => ({
     clientMessageId: null,
     parentId: null,
     replyCount: 0,
+    editedAt: null,
+    deletedAt: null,
+    reactions: [],
   },
 });
 

@@ -25,6 +25,9 @@ const message = (roomId: string): ChatMessage => ({
   clientMessageId: null,
   parentId: null,
   replyCount: 0,
+  editedAt: null,
+  deletedAt: null,
+  reactions: [],
 });
 
 /** Writes `count` connection rows in the room, as `$connect` leaves them (a minute old: past the handshake). */

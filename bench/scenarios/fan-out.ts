@@ -64,6 +64,11 @@ export const run = async (context: BenchContext): Promise<ScenarioResult> => {
           text,
           createdAt: new Date().toISOString(),
           clientMessageId: null,
+          parentId: null,
+          replyCount: 0,
+          editedAt: null,
+          deletedAt: null,
+          reactions: [],
         },
       });
       const last = frames.expect(text, size, 30_000);

@@ -66,6 +66,11 @@ const expectedDynamoGrants: Record<HandlerModule, Partial<DynamoGrants>> = {
     index: ["Query"],
   },
   "http/list-reads": { table: ["BatchGetItem", "Query"] },
+  "http/edit-message": { table: ["BatchGetItem", "GetItem", "UpdateItem"] },
+  "http/delete-message": { table: ["BatchGetItem", "GetItem", "UpdateItem"] },
+  "http/put-reaction": { table: ["BatchGetItem", "GetItem", "PutItem", "UpdateItem"] },
+  "http/delete-reaction": { table: ["BatchGetItem", "DeleteItem", "GetItem", "UpdateItem"] },
+  "http/list-reactions": { table: ["BatchGetItem", "GetItem", "Query"] },
   "http/list-members": { table: ["BatchGetItem", "Query"] },
   "http/list-presence": { table: ["BatchGetItem", "Query"] },
   "http/put-member": { table: ["BatchGetItem", "GetItem", "PutItem", "UpdateItem"], index: ["Query"] },
@@ -153,7 +158,7 @@ export const describeStagePlan = (
       q = queries(plan);
     });
 
-    it("creates the one table from the table definition: keys, gsi1, TTL and a NEW_IMAGE stream", () => {
+    it("creates the one table from the table definition: keys, gsi1, TTL and a stream of the definition's view", () => {
       const table = q.one(Types.table);
       const { partitionKey, sortKey, globalIndexes, ttlAttribute, streamView } = TableDefinition;
       expect(table.inputs).toMatchObject({
@@ -389,7 +394,7 @@ export const describeStagePlan = (
       }
     });
 
-    it("feeds the broadcaster only message INSERTs, in bisected batches with bounded retries", () => {
+    it("feeds the broadcaster only message INSERTs and MODIFYs, in bisected batches with bounded retries", () => {
       const mapping = mappingOf(broadcaster.handler);
       expect(q.functionByArn(mapping.inputs.functionName).module).toBe(broadcaster.handler);
       expect(mapping.inputs.eventSourceArn).toMatch(/:table\/.+\/stream\//);

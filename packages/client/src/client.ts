@@ -3,6 +3,8 @@ import {
   BansResponse,
   type ChatMessage,
   CreateRoomRequest,
+  EditMessageRequest,
+  Emoji,
   ErrorResponse,
   GetMessagesResponse,
   GetRepliesResponse,
@@ -15,12 +17,14 @@ import {
   MemberResponse,
   MembersResponse,
   MessageId,
+  MessageResponse,
   MuteRequest,
   MyRoomsResponse,
   PresenceResponse,
   type PresentUser,
   PushSubscriptionRequest,
   PutMemberRequest,
+  ReactionUsersResponse,
   type ReadReceipt,
   ReadsResponse,
   type Room,
@@ -71,6 +75,10 @@ const messageSegment = (messageId: string): string =>
   parseOrThrow(MessageId, messageId, "Invalid messageId", "messageId");
 const userSegment = (userId: string): string =>
   encodeURIComponent(parseOrThrow(UserId, userId, "Invalid userId", "userId"));
+const messagePath = (roomId: string, messageId: string): string =>
+  `${roomPath(roomId)}/messages/${encodeURIComponent(parseOrThrow(MessageId, messageId, "Invalid messageId", "messageId"))}`;
+const reactionPath = (roomId: string, messageId: string, emoji: string): string =>
+  `${messagePath(roomId, messageId)}/reactions/${encodeURIComponent(parseOrThrow(Emoji, emoji, "Invalid emoji", "emoji"))}`;
 
 /** A header value fetch accepts everywhere: printable ASCII (a name beyond it is left to the API's default). */
 const asciiHeader = (value: string | undefined): string | undefined =>
@@ -277,6 +285,65 @@ export class ChatClient implements RestApi {
   /** Who has read how far in a room (rooms of up to 100 readers; a bigger one is a 403 `ChatApiError`). */
   async reads(roomId: string, options: CallOptions = {}): Promise<ReadReceipt[]> {
     return (await this.#request("GET", `${roomPath(roomId)}/reads`, ReadsResponse, options)).reads;
+  }
+
+  /**
+   * Edits one's own message (the author only, while they may post in the room) and returns it with `editedAt`.
+   * Rejects with 403 (not the author, or not allowed to post), 404 (no such message), 409 (deleted).
+   */
+  async editMessage(
+    roomId: string,
+    messageId: string,
+    text: string,
+    options: CallOptions = {},
+  ): Promise<ChatMessage> {
+    const body = parseOrThrow(EditMessageRequest, { text }, "Invalid body");
+    return (await this.#request("PATCH", messagePath(roomId, messageId), MessageResponse, options, body))
+      .message;
+  }
+
+  /**
+   * Deletes a message (its author, or a moderator or owner of the room) and returns its tombstone (`text` "",
+   * `deletedAt` set, no reactions). Deleting it again answers the same tombstone.
+   */
+  async deleteMessage(roomId: string, messageId: string, options: CallOptions = {}): Promise<ChatMessage> {
+    return (await this.#request("DELETE", messagePath(roomId, messageId), MessageResponse, options)).message;
+  }
+
+  /** Reacts to a message with an emoji (idempotent: adding it twice counts once). 409 when the message is deleted. */
+  async addReaction(
+    roomId: string,
+    messageId: string,
+    emoji: string,
+    options: CallOptions = {},
+  ): Promise<void> {
+    await this.#request("PUT", reactionPath(roomId, messageId, emoji), null, options);
+  }
+
+  /** Takes one's reaction back (idempotent: removing one not there changes nothing). */
+  async removeReaction(
+    roomId: string,
+    messageId: string,
+    emoji: string,
+    options: CallOptions = {},
+  ): Promise<void> {
+    await this.#request("DELETE", reactionPath(roomId, messageId, emoji), null, options);
+  }
+
+  /** A page of who reacted to a message with an emoji, by user id. */
+  reactions(
+    roomId: string,
+    messageId: string,
+    emoji: string,
+    query: PageQuery = {},
+    options: CallOptions = {},
+  ): Promise<ReactionUsersResponse> {
+    return this.#request(
+      "GET",
+      `${reactionPath(roomId, messageId, emoji)}${pageSearch(query)}`,
+      ReactionUsersResponse,
+      options,
+    );
   }
 
   /** The first page of the public rooms (kept for compatibility: {@link publicRooms} pages through them all). */

@@ -233,7 +233,15 @@ describe("RealtimeConnection: clock skew between writers", () => {
       createdAt: new Date(at).toISOString(),
     };
     await Message.MessageEntity.create(item).go();
-    return { ...item, clientMessageId: null, parentId: null, replyCount: 0 };
+    return {
+      ...item,
+      clientMessageId: null,
+      parentId: null,
+      replyCount: 0,
+      editedAt: null,
+      deletedAt: null,
+      reactions: [],
+    };
   };
 
   it("after a reconnect, delivers once every message written with a clock up to 5 s behind, live ones too", async () => {

@@ -349,6 +349,20 @@ export class RealtimeConnection {
         if (room) this.#deliver(room, room.feed.push(frame.message));
         return;
       }
+      case "message.updated":
+      case "message.deleted": {
+        const room = this.#rooms.get(frame.message.roomId);
+        const message = room?.feed.update(frame.message);
+        if (message && this.#status !== "closed") this.#events.emit(frame.type, message);
+        return;
+      }
+      case "reaction": {
+        const room = this.#rooms.get(frame.roomId);
+        if (!room || this.#status === "closed") return;
+        const { type: _, ...change } = frame;
+        this.#events.emit("reaction", { ...change, message: room.feed.react(frame) });
+        return;
+      }
       case "pong":
         this.#socket.pong();
         return;

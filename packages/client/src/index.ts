@@ -17,6 +17,7 @@ export type {
   ConnectionStatus,
   ConnectRoomsOptions,
   MemberChange,
+  ReactionChange,
   ReadNotice,
   RealtimeEvents,
   RealtimeOptions,
@@ -27,6 +28,6 @@ export type {
 export type { WebSocketConstructor, WebSocketLike } from "./reconnecting-socket";
 export type { RestApi } from "./rest-api";
 export { backoffDelay, parseRetryAfter, type RetryEvent, type RetryOptions } from "./retry";
-export { CLOCK_SKEW_MARGIN_MS } from "./room-feed";
+export { CLOCK_SKEW_MARGIN_MS, isLaterState, KEPT_STATES } from "./room-feed";
 export { type ConnectOptions, RoomSubscription, type SubscriptionEvents } from "./subscription";
 export { TYPING_SHOWN_MS, TypingTracker } from "./typing";

@@ -20,6 +20,9 @@ const stored = (roomId: string, { text, clientMessageId }: SendInput): ChatMessa
   clientMessageId: clientMessageId ?? null,
   parentId: null,
   replyCount: 0,
+  editedAt: null,
+  deletedAt: null,
+  reactions: [],
 });
 
 const outboxWith = ({ open, ackTimeoutMs = 10_000 }: { open: boolean; ackTimeoutMs?: number }) => {

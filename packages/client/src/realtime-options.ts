@@ -1,4 +1,4 @@
-import type { ChatMessage, Member, UnsubscribeReason } from "@chat/types";
+import type { ChatMessage, Member, ReactionFrame, UnsubscribeReason } from "@chat/types";
 import type { ChatError } from "./errors";
 import type { MembersChange, PresenceEvent } from "./members";
 import type { PendingMessage } from "./outbox";
@@ -24,6 +24,9 @@ export interface Unsubscribed {
   reason: UnsubscribeReason;
 }
 
+/** A reaction added or removed (`count`: the emoji's count after it), with the message as it now stands if known. */
+export type ReactionChange = Omit<ReactionFrame, "type"> & { message: ChatMessage | undefined };
+
 /** A followed room's membership changed: a member was added, removed, or their role or mute changed. */
 export interface MemberChange {
   roomId: string;
@@ -45,6 +48,18 @@ export interface RealtimeEvents {
    * stored (one whose writer's clock lagged may have an older id than one delivered before).
    */
   message: ChatMessage;
+  /**
+   * A message of a followed room was edited: its latest state (replace it where shown). A repeated or late frame
+   * that is no later than the state already delivered is not emitted.
+   */
+  "message.updated": ChatMessage;
+  /** A message of a followed room was deleted: its tombstone (`text` "", `deletedAt` set, no reactions). */
+  "message.deleted": ChatMessage;
+  /**
+   * Someone added or removed a reaction in a followed room: the frame, and the message with its counts updated
+   * when this connection knows the message (it delivered it, or an update of it).
+   */
+  reaction: ReactionChange;
   /** An optimistic send, or its failure. */
   pending: PendingMessage;
   /** The connection's state changed. */

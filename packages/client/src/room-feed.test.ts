@@ -2,7 +2,7 @@ import type { ChatMessage, GetMessagesResponse } from "@chat/types";
 import { decodeTime, isValid, ulid } from "ulid";
 import { describe, expect, it } from "vitest";
 import type { HistoryQuery } from "./rest-api";
-import { CLOCK_SKEW_MARGIN_MS, firstIdAt, RoomFeed } from "./room-feed";
+import { CLOCK_SKEW_MARGIN_MS, firstIdAt, KEPT_STATES, RoomFeed } from "./room-feed";
 
 // No socket and no API: a stand-in for the REST API's `history` over an in-memory room, which answers as the API
 // does (after: the oldest `limit` newer than it; without: the newest `limit`) and records every query.
@@ -19,6 +19,9 @@ const storedAt = (at: number, text = `at ${at - T}`): ChatMessage => ({
   clientMessageId: null,
   parentId: null,
   replyCount: 0,
+  editedAt: null,
+  deletedAt: null,
+  reactions: [],
 });
 
 const historyOf = (stored: ChatMessage[]) => {
@@ -219,3 +222,78 @@ const ulidOf = (stored: ChatMessage[], at: number): string => {
   if (!found) throw new Error(`nothing stored at ${at}`);
   return found.id;
 };
+
+describe("RoomFeed: each message's latest state", () => {
+  const edited = (message: ChatMessage, text: string, at: number): ChatMessage => ({
+    ...message,
+    text,
+    editedAt: new Date(at).toISOString(),
+  });
+  const deleted = (message: ChatMessage, at: number): ChatMessage => ({
+    ...message,
+    text: "",
+    reactions: [],
+    deletedAt: new Date(at).toISOString(),
+  });
+
+  it("takes an edit, then a delete, and refuses a late older edit and repeats", async () => {
+    const message = storedAt(T);
+    const feed = new RoomFeed({ roomId: room, backlog: 10 }, historyOf([message]).api);
+    await catchUp(feed);
+    const first = edited(message, "first edit", T + 10);
+    const second = edited(message, "second edit", T + 20);
+    const tombstone = deleted(message, T + 30);
+
+    const applied = [
+      feed.update(second),
+      feed.update(first),
+      feed.update(second),
+      feed.update(tombstone),
+      feed.update(edited(message, "after the delete", T + 40)),
+    ];
+
+    expect(applied).toEqual([second, undefined, undefined, tombstone, undefined]);
+    expect(feed.state(message.id)).toEqual(tombstone);
+  });
+
+  it("keeps reaction counts in order of first use, dropping one at 0, and none on a tombstone", async () => {
+    const message = storedAt(T);
+    const feed = new RoomFeed({ roomId: room, backlog: 10 }, historyOf([message]).api);
+    await catchUp(feed);
+    const react = (emoji: string, count: number) => feed.react({ messageId: message.id, emoji, count });
+
+    react("👍", 1);
+    react("🎉", 1);
+    react("👍", 2);
+    const counts = react("🎉", 0)?.reactions;
+    feed.update(deleted(message, T + 5));
+
+    expect(counts).toEqual([{ emoji: "👍", count: 2 }]);
+    expect(react("👍", 3)).toBeUndefined();
+    expect(feed.react({ messageId: storedAt(T + 1).id, emoji: "👍", count: 1 })).toBeUndefined();
+  });
+
+  it("delivers a message read by a catch-up in the state of an update that came first", async () => {
+    const message = storedAt(T);
+    const { api } = historyOf([message]);
+    const feed = new RoomFeed({ roomId: room, backlog: 10 }, api);
+    const read = feed.read();
+    const update = edited(message, "edited meanwhile", T + 10);
+
+    expect(feed.update(update)).toEqual(update);
+    const merged = feed.merge(await read);
+
+    expect(merged?.messages).toEqual([update]);
+  });
+
+  it("forgets the oldest states past KEPT_STATES", async () => {
+    const feed = new RoomFeed({ roomId: room, backlog: 0 }, historyOf([]).api);
+    await catchUp(feed);
+    const messages = Array.from({ length: KEPT_STATES + 1 }, (_, i) => storedAt(T + i));
+
+    for (const message of messages) feed.push(message);
+
+    expect(feed.state(messages[0]?.id ?? "")).toBeUndefined();
+    expect(feed.state(messages.at(-1)?.id ?? "")).toEqual(messages.at(-1));
+  });
+});

@@ -1,4 +1,4 @@
-import { type ChatMessage, Limits } from "@chat/types";
+import { type ChatMessage, Limits, type ReactionFrame } from "@chat/types";
 import { decodeTime, encodeTime } from "ulid";
 import { MIN_MESSAGE_ID } from "./ids";
 import type { RestApi } from "./rest-api";
@@ -26,6 +26,37 @@ const timeOf = (id: string): number | undefined => {
 };
 
 const byId = (a: ChatMessage, b: ChatMessage) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/** How many messages' latest states a feed keeps (the newest ones it saw): what an update is compared against. */
+export const KEPT_STATES = 2_000;
+
+/**
+ * How far a message's state has come: deleted beats edited beats as sent, and a later edit beats an earlier one.
+ * Frames may repeat or arrive late (a catch-up read before an edit merged after it): the greater state wins.
+ */
+const stateOf = (message: ChatMessage): string =>
+  message.deletedAt !== null
+    ? `2${message.deletedAt}`
+    : message.editedAt !== null
+      ? `1${message.editedAt}`
+      : "0";
+
+/** Whether `candidate` is a later state of its message than `known`. */
+export const isLaterState = (candidate: ChatMessage, known: ChatMessage): boolean =>
+  stateOf(candidate) > stateOf(known);
+
+/** A message's reactions with one emoji's count set (dropped at 0, appended when new: order of first use). */
+const withCount = (
+  reactions: ChatMessage["reactions"],
+  emoji: string,
+  count: number,
+): ChatMessage["reactions"] => {
+  const others = reactions.filter((reaction) => reaction.emoji !== emoji);
+  if (count <= 0) return others;
+  return reactions.some((reaction) => reaction.emoji === emoji)
+    ? reactions.map((reaction) => (reaction.emoji === emoji ? { emoji, count } : reaction))
+    : [...reactions, { emoji, count }];
+};
 
 /** Where a feed starts: after a message id, or with some of the newest messages. */
 export interface FeedStart {
@@ -78,6 +109,8 @@ export class RoomFeed {
   #reads = 0;
   #reading = false;
   #ready = false;
+  /** The latest state of the newest {@link KEPT_STATES} messages seen, by id (oldest seen first). */
+  readonly #states = new Map<string, ChatMessage>();
 
   constructor({ roomId, after, backlog }: FeedStart, api: Pick<RestApi, "history">) {
     this.roomId = roomId;
@@ -130,6 +163,43 @@ export class RoomFeed {
       return [];
     }
     return this.#accept([message]);
+  }
+
+  /** A message's latest state as this feed knows it (the newest {@link KEPT_STATES} seen), if it knows it. */
+  state(id: string): ChatMessage | undefined {
+    return this.#states.get(id);
+  }
+
+  /**
+   * A `message.updated` or `message.deleted` frame's message: its new state, or undefined when it is no later than
+   * the state known (a repeat, or a late frame that must not undo a newer edit or a delete).
+   */
+  update(message: ChatMessage): ChatMessage | undefined {
+    const known = this.#states.get(message.id);
+    if (known && !isLaterState(message, known)) return undefined;
+    this.#keep(message);
+    return message;
+  }
+
+  /**
+   * A `reaction` frame: the message with the emoji's count as the frame says (frames of one message come in order),
+   * or undefined when the message is not known here or is deleted (a tombstone has no reactions).
+   */
+  react(frame: Pick<ReactionFrame, "messageId" | "emoji" | "count">): ChatMessage | undefined {
+    const known = this.#states.get(frame.messageId);
+    if (!known || known.deletedAt !== null) return undefined;
+    const message = { ...known, reactions: withCount(known.reactions, frame.emoji, frame.count) };
+    this.#keep(message);
+    return message;
+  }
+
+  #keep(message: ChatMessage): void {
+    this.#states.delete(message.id);
+    this.#states.set(message.id, message);
+    if (this.#states.size > KEPT_STATES) {
+      const oldest = this.#states.keys().next().value;
+      if (oldest !== undefined) this.#states.delete(oldest);
+    }
   }
 
   /** Whether a message was delivered already, or will never be (a repeat, or it predates following the room). */
@@ -235,8 +305,12 @@ export class RoomFeed {
 
   #accept(messages: ChatMessage[]): ChatMessage[] {
     const delivered: ChatMessage[] = [];
-    for (const message of messages) {
-      if (!this.#isNew(message.id)) continue;
+    for (const stored of messages) {
+      if (!this.#isNew(stored.id)) continue;
+      // An update may have come before the message itself (a catch-up read before an edit, merged after it).
+      const known = this.#states.get(stored.id);
+      const message = known && isLaterState(known, stored) ? known : stored;
+      this.#keep(message);
       delivered.push(message);
       this.#seen.set(message.id, timeOf(message.id) ?? 0);
       this.#advance(message.id);

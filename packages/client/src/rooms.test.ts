@@ -99,6 +99,9 @@ const message = (roomId: string, id: string): ChatMessage => ({
   clientMessageId: null,
   parentId: null,
   replyCount: 0,
+  editedAt: null,
+  deletedAt: null,
+  reactions: [],
 });
 
 describe("RealtimeConnection: rooms the API ends or refuses (stand-in socket server)", () => {

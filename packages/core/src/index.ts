@@ -10,4 +10,4 @@ export * as Presence from "./presence";
 export * as RateLimit from "./rate-limit";
 export * as Read from "./read";
 export * as Room from "./room";
-export { createTableInput, ensureTable, messageInsertFilter, TableDefinition } from "./table";
+export { createTableInput, ensureTable, messageChangeFilter, TableDefinition } from "./table";

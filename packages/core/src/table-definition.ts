@@ -23,14 +23,17 @@ export const TableDefinition = {
     },
   },
   ttlAttribute: "expiresAt",
-  streamView: "NEW_IMAGE",
+  // Both images: the broadcaster tells an edit, a delete and a reaction apart by comparing a message row's old and
+  // new state, and ignores other changes to it (so one user action is one frame, whoever else writes the row).
+  streamView: "NEW_AND_OLD_IMAGES",
 } as const;
 
 /**
- * The broadcaster's event source filter (Lambda filter-pattern syntax): INSERTs of message items. ElectroDB marks
- * every item with its entity name in `__edb_e__`. Read by `infra/` and by the local stream poller.
+ * The broadcaster's event source filter (Lambda filter-pattern syntax): INSERTs and MODIFYs of message items (new
+ * messages; edits, deletes and reaction counts). ElectroDB marks every item with its entity name in `__edb_e__`.
+ * Read by `infra/` and by the local stream poller.
  */
-export const messageInsertFilter = {
-  eventName: ["INSERT"],
+export const messageChangeFilter = {
+  eventName: ["INSERT", "MODIFY"],
   dynamodb: { NewImage: { __edb_e__: { S: ["message"] } } },
 } as const;

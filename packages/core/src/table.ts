@@ -8,7 +8,7 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { TableDefinition } from "./table-definition";
 
-export { messageInsertFilter, TableDefinition } from "./table-definition";
+export { messageChangeFilter, TableDefinition } from "./table-definition";
 
 /** CreateTable input for the table definition (on-demand billing, stream on). TTL is set separately. */
 export const createTableInput = (tableName: string): CreateTableCommandInput => {

@@ -1,4 +1,4 @@
-import { messageInsertFilter } from "@chat/core/table-definition";
+import { messageChangeFilter } from "@chat/core/table-definition";
 import { integrationsFilters } from "@chat/core/webhook/filter";
 
 /**
@@ -18,6 +18,11 @@ export const httpRoutes = {
   "GET /rooms/{roomId}/messages/{messageId}/replies": "http/get-replies",
   "PUT /rooms/{roomId}/read": "http/mark-read",
   "GET /rooms/{roomId}/reads": "http/list-reads",
+  "PATCH /rooms/{roomId}/messages/{messageId}": "http/edit-message",
+  "DELETE /rooms/{roomId}/messages/{messageId}": "http/delete-message",
+  "PUT /rooms/{roomId}/messages/{messageId}/reactions/{emoji}": "http/put-reaction",
+  "DELETE /rooms/{roomId}/messages/{messageId}/reactions/{emoji}": "http/delete-reaction",
+  "GET /rooms/{roomId}/messages/{messageId}/reactions/{emoji}": "http/list-reactions",
   "GET /rooms/{roomId}/members": "http/list-members",
   "GET /rooms/{roomId}/presence": "http/list-presence",
   "PUT /rooms/{roomId}/members/{userId}": "http/put-member",
@@ -53,8 +58,8 @@ export const socketRoutes = {
 /** The `$connect` authorizer (a Lambda REQUEST authorizer reading `?token=`), when the stage requires a token. */
 export const socketAuthorizer = "ws/authorize";
 
-/** The stream consumer: the broadcaster, fed only message INSERTs. */
-export const broadcaster = { handler: "stream/broadcast", filter: messageInsertFilter } as const;
+/** The stream consumer: the broadcaster, fed only message INSERTs and MODIFYs. */
+export const broadcaster = { handler: "stream/broadcast", filter: messageChangeFilter } as const;
 
 /**
  * The second stream consumer: webhook events (and Web Push) from the rows that make them. Its filters pass any of
@@ -176,6 +181,17 @@ export const tableAccess: { readonly [Module in HandlerModule]: TableAccess | nu
   },
   // Read.receipts: the access read (BatchGetItem), the receipt rows (Query).
   "http/list-reads": { table: ["BatchGetItem", "Query"], indexes: [] },
+  // Room.check (BatchGetItem); Message.edit: a conditional UpdateItem, GetItem to say why it was refused.
+  "http/edit-message": { table: ["BatchGetItem", "GetItem", "UpdateItem"], indexes: [] },
+  // Message.remove: GetItem, the access read (BatchGetItem), a conditional UpdateItem.
+  "http/delete-message": { table: ["BatchGetItem", "GetItem", "UpdateItem"], indexes: [] },
+  // Room.check; Reaction.add: the message (GetItem), a transaction: the reaction row's put, the user's row and the
+  // message's counts (UpdateItem).
+  "http/put-reaction": { table: ["BatchGetItem", "GetItem", "PutItem", "UpdateItem"], indexes: [] },
+  // Room.check; Reaction.remove: the message (GetItem), a transaction: the reaction row's delete, two updates.
+  "http/delete-reaction": { table: ["BatchGetItem", "DeleteItem", "GetItem", "UpdateItem"], indexes: [] },
+  // Room.access; Reaction.users: the message (GetItem), its reaction rows (Query).
+  "http/list-reactions": { table: ["BatchGetItem", "GetItem", "Query"], indexes: [] },
   // Member.list: the access read, the member rows and the presence rows (Query).
   "http/list-members": { table: ["BatchGetItem", "Query"], indexes: [] },
   // Room.access, Presence.list.

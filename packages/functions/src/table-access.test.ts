@@ -99,6 +99,70 @@ const insertRecord = async (roomId: string): Promise<DynamoDBRecord> => {
   };
 };
 
+/** A stored message of `author`, and a call of a `/rooms/{roomId}/messages/{messageId}...` route on it. */
+const storedMessage = async () => {
+  const roomId = uniqueId("msg").toLowerCase();
+  const author = uniqueId("author");
+  const { message } = await Message.send({ roomId, userId: author, username: author, text: "hello" });
+  const call = (
+    handler: Handler,
+    method: string,
+    as: string,
+    { emoji, body }: { emoji?: string; body?: object } = {},
+  ) =>
+    handler(
+      httpEvent({
+        routeKey: `${method} /rooms/{roomId}/messages/{messageId}${emoji ? "/reactions/{emoji}" : ""}`,
+        path: `/rooms/${roomId}/messages/${message.id}${emoji ? `/reactions/${encodeURIComponent(emoji)}` : ""}`,
+        pathParameters: { roomId, messageId: message.id, ...(emoji && { emoji }) },
+        headers: { "x-user-id": as },
+        ...(body && { body: JSON.stringify(body) }),
+      }) as never,
+    );
+  return { roomId, author, message, call };
+};
+
+const messageChanges = {
+  "http/edit-message": async (handler: Handler) => {
+    const { author, call } = await storedMessage();
+    // Edited by its author; refused to another user (read to say why).
+    return async () => {
+      expect(await call(handler, "PATCH", author, { body: { text: "edited" } })).toMatchObject({
+        statusCode: 200,
+      });
+      expect(await call(handler, "PATCH", "someone", { body: { text: "no" } })).toMatchObject({
+        statusCode: 403,
+      });
+    };
+  },
+  "http/delete-message": async (handler: Handler) => {
+    const { author, call } = await storedMessage();
+    return async () => expect(await call(handler, "DELETE", author)).toMatchObject({ statusCode: 200 });
+  },
+  "http/put-reaction": async (handler: Handler) => {
+    const { call } = await storedMessage();
+    return async () =>
+      expect(await call(handler, "PUT", "fan", { emoji: "👍" })).toMatchObject({ statusCode: 204 });
+  },
+  "http/delete-reaction": async (handler: Handler) => {
+    const { roomId, message, call } = await storedMessage();
+    await Message.Reaction.add({
+      roomId,
+      messageId: message.id,
+      emoji: "👍",
+      userId: "fan",
+      username: "fan",
+    });
+    return async () =>
+      expect(await call(handler, "DELETE", "fan", { emoji: "👍" })).toMatchObject({ statusCode: 204 });
+  },
+  "http/list-reactions": async (handler: Handler) => {
+    const { call } = await storedMessage();
+    return async () =>
+      expect(await call(handler, "GET", "fan", { emoji: "👍" })).toMatchObject({ statusCode: 200 });
+  },
+};
+
 /** A room with an owner and a member `mem` subscribed on a connection, for the moderation routes. */
 const moderatedRoom = async () => {
   const roomId = uniqueId("mod").toLowerCase();
@@ -350,6 +414,7 @@ const scenarios: Record<HandlerModule, (handler: Handler) => Promise<() => Promi
       );
   },
   ...moderation,
+  ...messageChanges,
   "ws/connect": async (handler) => {
     const roomId = uniqueId("room");
     await goneConnection(roomId);

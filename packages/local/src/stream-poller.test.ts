@@ -1,4 +1,4 @@
-import { DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import { DeleteItemCommand, DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { ensureTable } from "@chat/core/table";
 import { type DynamoDbLocal, startDynamoDbLocal } from "@chat/dynamodb-local";
 import type { DynamoDBStreamEvent } from "aws-lambda";
@@ -73,6 +73,44 @@ describe("the stream poller", () => {
     await poller.stop();
 
     expect(seen).toEqual(["m1", "m2"]);
+  });
+
+  it("delivers changes of messages (edits, deletes, reactions) with both images, but no removals", async () => {
+    const table = await newTable();
+    const seen: string[] = [];
+    const poller = await startStreamPoller({
+      tableName: table,
+      invoke: async (event) => {
+        for (const record of event.Records) {
+          const { OldImage, NewImage } = record.dynamodb ?? {};
+          seen.push(`${record.eventName} ${OldImage?.id?.S ?? "-"} ${NewImage?.id?.S ?? "-"}`);
+        }
+        return { batchItemFailures: [] };
+      },
+    });
+
+    await put(table, "m1");
+    // A write that changes nothing makes no stream record: this one edits the item.
+    await client.send(
+      new PutItemCommand({
+        TableName: table,
+        Item: {
+          pk: { S: "room" },
+          sk: { S: "m1" },
+          __edb_e__: { S: "message" },
+          id: { S: "m1" },
+          text: { S: "x" },
+        },
+      }),
+    );
+    await client.send(
+      new DeleteItemCommand({ TableName: table, Key: { pk: { S: "room" }, sk: { S: "m1" } } }),
+    );
+    await put(table, "m2");
+    await until(() => seen.length >= 3);
+    await poller.stop();
+
+    expect(seen).toEqual(["INSERT - m1", "MODIFY m1 m1", "INSERT - m2"]);
   });
 
   it("retries from the first record reported in batchItemFailures, keeping order", async () => {

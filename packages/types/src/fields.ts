@@ -56,6 +56,21 @@ export const MessageText = humanText(
 );
 export type MessageText = v.InferOutput<typeof MessageText>;
 
+/**
+ * A reaction's emoji (a path segment, URL-decoded): 1–32 code points, no whitespace or control characters, e.g.
+ * "👍" or ":ship-it:". Format characters (the zero-width joiner of composed emoji) are allowed.
+ */
+export const Emoji = v.pipe(
+  v.string("must be a string"),
+  wellFormed,
+  v.check(
+    (value) => !/[\p{Cc}\p{White_Space}]/u.test(value),
+    "must not contain whitespace or control characters",
+  ),
+  codePoints(1, Limits.emojiMaxLength),
+);
+export type Emoji = v.InferOutput<typeof Emoji>;
+
 export const ClientMessageId = v.pipe(
   v.string("must be a string"),
   v.regex(Limits.clientMessageIdPattern, "must be 1 to 64 of A-Z, a-z, 0-9, _ and -"),

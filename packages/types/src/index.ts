@@ -4,6 +4,7 @@ export * from "./health";
 export * from "./integrations";
 export * from "./limits";
 export * from "./message";
+export * from "./reaction";
 export * from "./read";
 export * from "./room";
 export * from "./websocket";

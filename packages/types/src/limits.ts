@@ -32,6 +32,11 @@ export const Limits = {
   roomsPerConnection: 20,
   /** Request bodies and WebSocket frames, in UTF-8 bytes. */
   maxBodyBytes: 16 * 1024,
+  /** A reaction's emoji, in Unicode code points. */
+  emojiMaxLength: 32,
+  /** Distinct emoji on one message, and emoji one user may put on one message. */
+  reactionsPerMessage: 20,
+  reactionsPerUserPerMessage: 10,
   /** How long a `(roomId, userId, clientMessageId)` send is remembered, in seconds. */
   idempotencyTtlSeconds: 24 * 60 * 60,
   /** How long a connection row lives without a disconnect (API Gateway's 2-hour cap plus slack), in seconds. */

@@ -1,6 +1,22 @@
 import * as v from "valibot";
-import { ClientMessageId, MessageId, MessageText, RoomId, Timestamp, UserId, Username } from "./fields";
+import {
+  ClientMessageId,
+  Emoji,
+  MessageId,
+  MessageText,
+  RoomId,
+  Timestamp,
+  UserId,
+  Username,
+} from "./fields";
 import { Limits } from "./limits";
+
+/** One emoji's count on a message (only counts above zero are listed). */
+export const ReactionCount = v.object({
+  emoji: Emoji,
+  count: v.pipe(v.number(), v.integer(), v.minValue(1)),
+});
+export type ReactionCount = v.InferOutput<typeof ReactionCount>;
 
 /** The one message model, camelCase on every wire (REST, WebSocket, stream). */
 export const ChatMessage = v.object({
@@ -9,13 +25,20 @@ export const ChatMessage = v.object({
   roomId: RoomId,
   userId: UserId,
   username: Username,
-  text: MessageText,
+  /** The current text: edited text after an edit, "" once deleted. */
+  text: v.union([v.literal(""), MessageText]),
   createdAt: Timestamp,
   clientMessageId: v.nullable(ClientMessageId),
   /** The message this one replies to (threads are one level deep); null for a top-level message. */
   parentId: v.nullable(MessageId),
   /** How many replies a top-level message has (0 for a reply). */
   replyCount: v.pipe(v.number(), v.integer(), v.minValue(0)),
+  /** When its author last edited it; null if never. */
+  editedAt: v.nullable(Timestamp),
+  /** When it was deleted (a tombstone: `text` "", no reactions); null while it stands. */
+  deletedAt: v.nullable(Timestamp),
+  /** Reaction counts, in order of first use. */
+  reactions: v.array(ReactionCount),
 });
 export type ChatMessage = v.InferOutput<typeof ChatMessage>;
 
@@ -41,6 +64,18 @@ export type SendMessageResponse = v.InferOutput<typeof SendMessageResponse>;
 /** Path parameters of the `/rooms/{roomId}/...` routes. */
 export const RoomPath = v.object({ roomId: RoomId });
 export type RoomPath = v.InferOutput<typeof RoomPath>;
+
+/** Path parameters of the `/rooms/{roomId}/messages/{messageId}` routes. */
+export const MessagePath = v.object({ roomId: RoomId, messageId: MessageId });
+export type MessagePath = v.InferOutput<typeof MessagePath>;
+
+/** Body of `PATCH /rooms/{roomId}/messages/{messageId}`: the new text, validated like a send's. */
+export const EditMessageRequest = v.strictObject({ text: MessageText });
+export type EditMessageRequest = v.InferOutput<typeof EditMessageRequest>;
+
+/** `PATCH` (the edited message) and `DELETE` (its tombstone) of `/rooms/{roomId}/messages/{messageId}`. */
+export const MessageResponse = v.object({ message: ChatMessage });
+export type MessageResponse = v.InferOutput<typeof MessageResponse>;
 
 // A query parameter given twice reaches the schema as an array, hence this message.
 const once = "must be given once";

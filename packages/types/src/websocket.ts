@@ -1,6 +1,15 @@
 import * as v from "valibot";
 import { ErrorResponse } from "./error";
-import { ClientMessageId, MessageId, MessageText, RoomId, Timestamp, UserId, Username } from "./fields";
+import {
+  ClientMessageId,
+  Emoji,
+  MessageId,
+  MessageText,
+  RoomId,
+  Timestamp,
+  UserId,
+  Username,
+} from "./fields";
 import { DEFAULT_ROOM_ID } from "./limits";
 import { ChatMessage } from "./message";
 import { Member } from "./room";
@@ -60,6 +69,26 @@ export type ClientFrame = v.InferOutput<typeof ClientFrame>;
 /** A new message in one of the connection's rooms. */
 export const MessageFrame = v.object({ type: v.literal("message"), message: ChatMessage });
 export type MessageFrame = v.InferOutput<typeof MessageFrame>;
+
+/** A message of the room was edited: its current state (dedup by `id`, keep the latest `editedAt`). */
+export const MessageUpdatedFrame = v.object({ type: v.literal("message.updated"), message: ChatMessage });
+export type MessageUpdatedFrame = v.InferOutput<typeof MessageUpdatedFrame>;
+
+/** A message of the room was deleted: its tombstone (`text` "", `deletedAt` set, no reactions). */
+export const MessageDeletedFrame = v.object({ type: v.literal("message.deleted"), message: ChatMessage });
+export type MessageDeletedFrame = v.InferOutput<typeof MessageDeletedFrame>;
+
+/** A user added or removed a reaction to a message; `count` is the emoji's count on it after the change. */
+export const ReactionFrame = v.object({
+  type: v.literal("reaction"),
+  roomId: RoomId,
+  messageId: MessageId,
+  emoji: Emoji,
+  userId: UserId,
+  event: v.picklist(["added", "removed"]),
+  count: v.pipe(v.number(), v.integer(), v.minValue(0)),
+});
+export type ReactionFrame = v.InferOutput<typeof ReactionFrame>;
 
 export const PongFrame = v.object({ type: v.literal("pong"), timestamp: Timestamp });
 export type PongFrame = v.InferOutput<typeof PongFrame>;
@@ -145,6 +174,9 @@ export type ErrorFrame = v.InferOutput<typeof ErrorFrame>;
 /** Every frame the server may send. */
 export const ServerFrame = v.variant("type", [
   MessageFrame,
+  MessageUpdatedFrame,
+  MessageDeletedFrame,
+  ReactionFrame,
   PongFrame,
   AckFrame,
   SubscribedFrame,

@@ -166,8 +166,26 @@ const follow = (roomId: string): RoomView => {
     list: new MessageList(
       list,
       client?.userId ?? "",
-      (clientMessageId) => {
-        connection?.retry(clientMessageId).catch(() => undefined);
+      {
+        retry: (clientMessageId) => {
+          connection?.retry(clientMessageId).catch(() => undefined);
+        },
+        edit: async (message, text) => {
+          const edited = await client?.editMessage(message.roomId, message.id, text);
+          if (edited) views.get(edited.roomId)?.list.update(edited);
+        },
+        remove: (message) => {
+          client
+            ?.deleteMessage(message.roomId, message.id)
+            .then((tombstone) => views.get(tombstone.roomId)?.list.update(tombstone))
+            .catch((error: unknown) => console.warn(error));
+        },
+        react: (message, emoji, add) => {
+          const call = add ? client?.addReaction : client?.removeReaction;
+          call
+            ?.call(client, message.roomId, message.id, emoji)
+            .catch((error: unknown) => console.warn(error));
+        },
       },
       (parentId) => openThread(roomId, parentId),
     ),
@@ -324,6 +342,9 @@ const connectAs = (identity: Identity, roomId: string) => {
       renderRooms();
     }
   });
+  live.on("message.updated", (message) => views.get(message.roomId)?.list.update(message));
+  live.on("message.deleted", (message) => views.get(message.roomId)?.list.update(message));
+  live.on("reaction", (change) => views.get(change.roomId)?.list.reacted(change));
   live.on("pending", (pending) => {
     views.get(pending.roomId)?.list.pending(pending);
     if (pending.roomId !== current) return;

@@ -1,12 +1,21 @@
-import type { PendingMessage } from "@chat/client";
+import type { PendingMessage, ReactionChange } from "@chat/client";
 import type { ChatMessage } from "@chat/types";
 
-type Shown = Pick<ChatMessage, "userId" | "username" | "text" | "createdAt"> & {
-  state: "stored" | PendingMessage["state"];
-  id?: string;
-  parentId?: string | null | undefined;
-  replyCount?: number;
-};
+type Shown = Pick<ChatMessage, "userId" | "username" | "text" | "createdAt"> &
+  Partial<Pick<ChatMessage, "id" | "editedAt" | "deletedAt" | "reactions" | "parentId" | "replyCount">> & {
+    state: "stored" | PendingMessage["state"];
+  };
+
+/** The emoji the picker offers. */
+export const PICKED_EMOJI = ["👍", "❤️", "😂", "🎉", "😮", "👀"] as const;
+
+/** What a person may do to a message shown: each asks the API; the frames that follow update the list. */
+export interface MessageActions {
+  retry(clientMessageId: string): void;
+  edit(message: ChatMessage, text: string): Promise<void>;
+  remove(message: ChatMessage): void;
+  react(message: ChatMessage, emoji: string, add: boolean): void;
+}
 
 /** What a list does when a message's thread is asked for: open the thread of this top-level message. */
 export type OpenThread = (parentId: string) => void;
@@ -42,23 +51,22 @@ const time = (iso: string) => new Date(iso).toLocaleTimeString([], { hour: "2-di
 export class MessageList {
   readonly #list: HTMLOListElement;
   readonly #me: string;
-  readonly #onRetry: (clientMessageId: string) => void;
+  readonly #actions: MessageActions;
   readonly #stored = new Map<string, HTMLLIElement>();
+  /** Each stored message as shown now. */
+  readonly #messages = new Map<string, ChatMessage>();
+  /** The emoji this user is known to have put on each message (from their clicks and the reaction frames). */
+  readonly #mine = new Map<string, Set<string>>();
   readonly #pending = new Map<string, HTMLLIElement>();
   readonly #onThread: OpenThread | undefined;
   readonly #replyCounts = new Map<string, number>();
   readonly #names = new Map<string, string>();
   #ids: string[] = [];
 
-  constructor(
-    list: HTMLOListElement,
-    me: string,
-    onRetry: (clientMessageId: string) => void,
-    onThread?: OpenThread,
-  ) {
+  constructor(list: HTMLOListElement, me: string, actions: MessageActions, onThread?: OpenThread) {
     this.#list = list;
     this.#me = me;
-    this.#onRetry = onRetry;
+    this.#actions = actions;
     this.#onThread = onThread;
     list.replaceChildren();
   }
@@ -113,8 +121,7 @@ export class MessageList {
       this.#pending.get(message.clientMessageId)?.remove();
       this.#pending.delete(message.clientMessageId);
     }
-    const item = this.#render({ ...message, state: "stored" });
-    item.dataset.id = message.id;
+    const item = this.#renderStored(message);
     // Usually the newest: the search only runs for a message that arrived late.
     let index = this.#ids.length;
     while (index > 0 && (this.#ids[index - 1] ?? "") > message.id) index--;
@@ -138,13 +145,136 @@ export class MessageList {
     if (pending.state === "failed") {
       const retry = element("button", "retry", "Retry");
       retry.type = "button";
-      retry.addEventListener("click", () => this.#onRetry(pending.clientMessageId));
+      retry.addEventListener("click", () => this.#actions.retry(pending.clientMessageId));
       item.querySelector(".body")?.append(retry);
     }
     const shown = this.#pending.get(pending.clientMessageId);
     if (shown) shown.replaceWith(item);
     else this.#list.append(item);
     this.#pending.set(pending.clientMessageId, item);
+  }
+
+  /** Shows a message's new state (an edit, a tombstone, new counts) in its place; unknown ones are left out. */
+  update(message: ChatMessage): void {
+    const shown = this.#stored.get(message.id);
+    if (!shown) return;
+    const item = this.#renderStored(message);
+    shown.replaceWith(item);
+    this.#stored.set(message.id, item);
+  }
+
+  /** A reaction frame: the message's counts, and whether this user has the emoji on it. */
+  reacted(change: ReactionChange): void {
+    if (change.userId === this.#me) this.#own(change.messageId, change.emoji, change.event === "added");
+    const known = change.message ?? this.#messages.get(change.messageId);
+    if (!known || known.deletedAt !== null) return;
+    if (change.message) {
+      this.update(change.message);
+      return;
+    }
+    const others = known.reactions.filter(({ emoji }) => emoji !== change.emoji);
+    const present = known.reactions.some(({ emoji }) => emoji === change.emoji);
+    const reactions =
+      change.count <= 0
+        ? others
+        : present
+          ? known.reactions.map((r) =>
+              r.emoji === change.emoji ? { emoji: r.emoji, count: change.count } : r,
+            )
+          : [...known.reactions, { emoji: change.emoji, count: change.count }];
+    this.update({ ...known, reactions });
+  }
+
+  #own(messageId: string, emoji: string, has: boolean): void {
+    const set = this.#mine.get(messageId) ?? new Set<string>();
+    if (has) set.add(emoji);
+    else set.delete(emoji);
+    this.#mine.set(messageId, set);
+  }
+
+  #renderStored(message: ChatMessage): HTMLLIElement {
+    this.#messages.set(message.id, message);
+    const item = this.#render({ ...message, state: "stored" });
+    item.dataset.id = message.id;
+    if (message.deletedAt !== null) {
+      item.classList.add("deleted");
+      return item;
+    }
+    const body = item.querySelector(".body");
+    const mine = this.#mine.get(message.id) ?? new Set<string>();
+    const reactions = element("div", "reactions");
+    for (const { emoji, count } of message.reactions) {
+      const chip = element("button", mine.has(emoji) ? "reaction reacted" : "reaction", `${emoji} ${count}`);
+      chip.type = "button";
+      chip.dataset.emoji = emoji;
+      chip.addEventListener("click", () => this.#toggle(message, emoji));
+      reactions.append(chip);
+    }
+    const add = element("button", "add-reaction", "+");
+    add.type = "button";
+    add.title = "React";
+    const picker = element("div", "picker");
+    picker.hidden = true;
+    for (const emoji of PICKED_EMOJI) {
+      const pick = element("button", "pick", emoji);
+      pick.type = "button";
+      pick.dataset.emoji = emoji;
+      pick.addEventListener("click", () => {
+        picker.hidden = true;
+        if (!mine.has(emoji)) this.#toggle(message, emoji);
+      });
+      picker.append(pick);
+    }
+    add.addEventListener("click", () => {
+      picker.hidden = !picker.hidden;
+    });
+    reactions.append(add, picker);
+    const actions = element("div", "actions");
+    if (message.userId === this.#me) {
+      const edit = element("button", "edit-action", "Edit");
+      edit.type = "button";
+      edit.addEventListener("click", () => this.#startEdit(item, message));
+      actions.append(edit);
+    }
+    // Shown on one's own messages, and on everyone's to a moderator (the page marks the list so).
+    const remove = element("button", "delete-action", "Delete");
+    remove.type = "button";
+    remove.addEventListener("click", () => this.#actions.remove(message));
+    actions.append(remove);
+    body?.append(reactions, actions);
+    return item;
+  }
+
+  #toggle(message: ChatMessage, emoji: string): void {
+    const has = this.#mine.get(message.id)?.has(emoji) ?? false;
+    this.#own(message.id, emoji, !has);
+    this.#actions.react(message, emoji, !has);
+  }
+
+  #startEdit(item: HTMLLIElement, message: ChatMessage): void {
+    const text = item.querySelector(".text");
+    if (!text) return;
+    const form = element("form", "edit-form");
+    const input = element("input", "edit-input");
+    input.value = message.text;
+    input.maxLength = 2000;
+    const save = element("button", "edit-save", "Save");
+    save.type = "submit";
+    form.append(input, save);
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const value = input.value.trim();
+      if (value === "" || value === message.text) {
+        this.update(message);
+        return;
+      }
+      void this.#actions.edit(message, value).catch(() => this.update(message));
+    });
+    input.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") this.update(message);
+    });
+    text.replaceWith(form);
+    input.focus();
   }
 
   #firstPending(): HTMLLIElement | undefined {
@@ -163,8 +293,13 @@ export class MessageList {
     meta.append(element("span", "author", message.username), element("time", "", time(message.createdAt)));
     if (message.state === "sending") meta.append(element("span", "note", "sending…"));
     if (message.state === "failed") meta.append(element("span", "note", "not sent"));
+    const deleted = message.deletedAt !== null && message.deletedAt !== undefined;
+    if (message.editedAt && !deleted) meta.append(element("span", "edited", "(edited)"));
     const body = element("div", "body");
-    body.append(meta, element("p", "text", message.text));
+    body.append(
+      meta,
+      element("p", deleted ? "text deleted-text" : "text", deleted ? "message deleted" : message.text),
+    );
     const onThread = this.#onThread;
     const { id, parentId } = message;
     if (onThread && message.state === "stored" && id !== undefined) {

@@ -88,11 +88,14 @@ export class RoomPanel {
     ui.roster.replaceChildren();
     ui.rosterCount.textContent = "";
     ui.rosterError.textContent = "";
+    delete document.body.dataset.moderates;
   }
 
   #render(roomId: string, members: Member[], me: string | undefined): void {
     this.#known = new Set(members.map(({ userId }) => userId));
     const mine = members.find(({ userId }) => userId === me)?.role;
+    // Moderators and owners may delete anyone's message: the list shows them every message's delete button.
+    document.body.dataset.moderates = String(mine === "owner" || mine === "moderator");
     const items = members.map((member) => {
       const item = element("li", "member");
       item.dataset.testid = "room-member";

@@ -47,7 +47,23 @@ export class ThreadPanel {
   async open(roomId: string, parentId: string, parentText: string): Promise<void> {
     const client = this.#host.client();
     if (!client) return;
-    const list = new MessageList(panel.list, client.userId ?? "", () => undefined);
+    // Replies are messages like any other: their author edits and deletes them, anyone reacts.
+    const list: MessageList = new MessageList(panel.list, client.userId ?? "", {
+      retry: () => undefined,
+      edit: async (message, text) => list.update(await client.editMessage(message.roomId, message.id, text)),
+      remove: (message) => {
+        client
+          .deleteMessage(message.roomId, message.id)
+          .then((tombstone) => list.update(tombstone))
+          .catch((error: unknown) => console.warn(error));
+      },
+      react: (message, emoji, add) => {
+        const call = add
+          ? client.addReaction(message.roomId, message.id, emoji)
+          : client.removeReaction(message.roomId, message.id, emoji);
+        call.catch((error: unknown) => console.warn(error));
+      },
+    });
     this.#open = { roomId, parentId, list };
     panel.root.dataset.parentId = parentId;
     panel.parent.textContent = parentText;

@@ -123,6 +123,26 @@ const table: { action: Action; target?: PolicyInput["target"]; role?: Role; expe
       },
     },
   ]),
+  {
+    // Deleting one's own message: whoever may still read the room (a mute does not stop it).
+    action: "deleteMessage",
+    target: { userId: "me", membership: null },
+    expected: {
+      public: ["ok", "ok", "ok", "ok", F, "ok", "ok"],
+      private: ["ok", "ok", "ok", F, F, "ok", "ok"],
+      direct: [F, F, "ok", F, F, "ok", F],
+    },
+  },
+  {
+    // Someone else's: moderators and owners (admins act as owner); nobody in a direct room.
+    action: "deleteMessage",
+    target: { userId: "other", membership: null },
+    expected: {
+      public: ["ok", "ok", F, F, F, F, "ok"],
+      private: ["ok", "ok", F, F, F, F, "ok"],
+      direct: [F, F, F, F, F, F, F],
+    },
+  },
   ...(["unban", "unmute"] as const).map((action) => ({
     action,
     target: member("other", "member"),

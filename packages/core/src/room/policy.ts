@@ -18,7 +18,9 @@ export type Action =
   | "mute"
   | "unmute"
   /** Read or replace the room's blocklist. */
-  | "blocklist";
+  | "blocklist"
+  /** Delete a message: `target` is its author. */
+  | "deleteMessage";
 
 /** Who is asking. Stage admins act as owner in every room but direct ones, which only their two users may use. */
 export interface Caller {
@@ -43,7 +45,10 @@ export interface PolicyInput {
   banned: boolean;
   /** Whether a mute of the caller is in force. */
   muted: boolean;
-  /** The user acted on (add, setRole, remove, ban, unban, mute, unmute): their membership, or null. */
+  /**
+   * The user acted on (add, setRole, remove, ban, unban, mute, unmute): their membership, or null; for
+   * `deleteMessage`, the message's author.
+   */
   target?: { userId: string; membership: Membership | null; banned?: boolean } | undefined;
   /** For `setRole`: the role asked for. */
   role?: Role | undefined;
@@ -80,6 +85,14 @@ export const decide = (action: Action, input: PolicyInput): AppError | null => {
       if (kind === "private" && !role) return forbidden("Only members may post in this room");
       if (isBanned) return forbidden("You are banned from this room");
       return isMuted ? forbidden("You are muted in this room") : null;
+    case "deleteMessage": {
+      // Its author while they may read the room (a mute does not stop it); moderators and owners of the room.
+      const refused = decide("read", input);
+      if (refused) return refused;
+      if (target?.userId === caller.userId) return null;
+      const moderates = !isDirect && role !== null && rank[role] >= rank.moderator;
+      return moderates ? null : forbidden("Only its author and the room's moderators may delete a message");
+    }
     default:
       break;
   }

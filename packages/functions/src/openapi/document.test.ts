@@ -237,6 +237,9 @@ describe("the OpenAPI document", () => {
     });
     expect(refsIn(frames.ServerFrame)).toEqual([
       "#/components/schemas/MessageFrame",
+      "#/components/schemas/MessageUpdatedFrame",
+      "#/components/schemas/MessageDeletedFrame",
+      "#/components/schemas/ReactionFrame",
       "#/components/schemas/PongFrame",
       "#/components/schemas/AckFrame",
       "#/components/schemas/SubscribedFrame",

@@ -19,6 +19,11 @@ const schemas = {
   ChatMessage: Types.ChatMessage,
   SendMessageRequest: Types.SendMessageRequest,
   SendMessageResponse: Types.SendMessageResponse,
+  ReactionCount: Types.ReactionCount,
+  EditMessageRequest: Types.EditMessageRequest,
+  MessageResponse: Types.MessageResponse,
+  ReactionUser: Types.ReactionUser,
+  ReactionUsersResponse: Types.ReactionUsersResponse,
   GetMessagesResponse: Types.GetMessagesResponse,
   ListRoomsResponse: Types.ListRoomsResponse,
   Room: Types.Room,
@@ -34,6 +39,9 @@ const schemas = {
   TypingFrame: Types.TypingFrame,
   ServerFrame: Types.ServerFrame,
   MessageFrame: Types.MessageFrame,
+  MessageUpdatedFrame: Types.MessageUpdatedFrame,
+  MessageDeletedFrame: Types.MessageDeletedFrame,
+  ReactionFrame: Types.ReactionFrame,
   PongFrame: Types.PongFrame,
   AckFrame: Types.AckFrame,
   SubscribedFrame: Types.SubscribedFrame,
@@ -73,6 +81,7 @@ const schemas = {
   MessageText: Types.MessageText,
   ClientMessageId: Types.ClientMessageId,
   MessageId: Types.MessageId,
+  Emoji: Types.Emoji,
   Timestamp: Types.Timestamp,
   BlockedWord: Types.BlockedWord,
   BlocklistRequest: Types.BlocklistRequest,
@@ -135,6 +144,15 @@ const fields: Partial<Record<keyof typeof schemas, JsonSchema>> = {
       `Trimmed, then 1–${Limits.blockedWordMaxLength} ${codePoints}; no control characters. Matched as a whole ` +
       "word (or phrase), case-insensitively.",
     examples: ["spam"],
+  },
+  Emoji: {
+    type: "string",
+    minLength: 1,
+    maxLength: Limits.emojiMaxLength,
+    description:
+      `1–${Limits.emojiMaxLength} ${codePoints}, no whitespace or control characters (URL-encoded in a path). ` +
+      `At most ${Limits.reactionsPerMessage} distinct per message and ${Limits.reactionsPerUserPerMessage} per user per message.`,
+    examples: ["👍", ":ship-it:"],
   },
   MessageId: {
     type: "string",

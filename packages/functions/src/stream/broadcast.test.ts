@@ -1,4 +1,4 @@
-import { GetCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { marshall } from "@aws-sdk/util-dynamodb";
 import { Connection, Message } from "@chat/core";
 import { documentClient } from "@chat/core/dynamo";
@@ -195,5 +195,87 @@ describe("broadcaster", () => {
     expect(response).toEqual({ batchItemFailures: [] });
     expect(await received(listener)).toHaveLength(1);
     expect(image.text?.S).toBe("valid");
+  });
+});
+
+/** The stored row of a message, as a stream image carries it. */
+const storedRow = async (roomId: string, id: string) =>
+  (await documentClient.send(new GetCommand(Message.MessageEntity.get({ roomId, id }).params()))).Item ?? {};
+
+/** A MODIFY record of a message row: its images before and after `change`, as DynamoDB Local stored them. */
+const modifyRecord = async (
+  roomId: string,
+  id: string,
+  change: () => Promise<unknown>,
+): Promise<DynamoDBRecord> => {
+  const before = await storedRow(roomId, id);
+  await change();
+  const after = await storedRow(roomId, id);
+  return {
+    eventID: uniqueId("event"),
+    eventName: "MODIFY",
+    eventSource: "aws:dynamodb",
+    dynamodb: {
+      OldImage: marshall(before) as never,
+      NewImage: marshall(after) as never,
+      SequenceNumber: String(sequence++),
+      StreamViewType: "NEW_AND_OLD_IMAGES",
+    },
+  };
+};
+
+describe("broadcaster: changes of a message", () => {
+  const caller = { userId: "u1", username: "alice", admin: false };
+
+  it("pushes one frame per change: message.updated, reaction added and removed, message.deleted", async () => {
+    const roomId = uniqueId("room");
+    const listener = uniqueId("conn");
+    await connectAll(roomId, [listener]);
+    const { message } = await Message.send({ roomId, userId: "u1", username: "alice", text: "first" });
+    const reaction = { roomId, messageId: message.id, emoji: "🎉", userId: "u2", username: "bob" };
+
+    const records = [
+      await modifyRecord(roomId, message.id, () => Message.edit(roomId, message.id, "u1", "second")),
+      await modifyRecord(roomId, message.id, () => Message.Reaction.add(reaction)),
+      await modifyRecord(roomId, message.id, () => Message.Reaction.remove(reaction)),
+      await modifyRecord(roomId, message.id, () => Message.remove(roomId, message.id, caller)),
+    ];
+    const response = await broadcast(records);
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    const reactionFrame = { type: "reaction", roomId, messageId: message.id, emoji: "🎉", userId: "u2" };
+    expect(await received(listener)).toEqual([
+      {
+        type: "message.updated",
+        message: expect.objectContaining({ text: "second", editedAt: expect.any(String) }),
+      },
+      { ...reactionFrame, event: "added", count: 1 },
+      { ...reactionFrame, event: "removed", count: 0 },
+      {
+        type: "message.deleted",
+        message: expect.objectContaining({ text: "", deletedAt: expect.any(String) }),
+      },
+    ]);
+  });
+
+  it("pushes nothing for a change of a message row that is no edit, delete or reaction", async () => {
+    const roomId = uniqueId("room");
+    const listener = uniqueId("conn");
+    await connectAll(roomId, [listener]);
+    const { message } = await Message.send({ roomId, userId: "u1", username: "alice", text: "first" });
+    await Message.edit(roomId, message.id, "u1", "edited once");
+    // Another writer of the row (a reply count, say) leaves editedAt, deletedAt and lastReaction as they were.
+    const other = await modifyRecord(roomId, message.id, () =>
+      documentClient.send(
+        new UpdateCommand({
+          ...Message.MessageEntity.get({ roomId, id: message.id }).params(),
+          UpdateExpression: "ADD replyCount :one",
+          ExpressionAttributeValues: { ":one": 1 },
+        }),
+      ),
+    );
+
+    expect(await broadcast([other])).toEqual({ batchItemFailures: [] });
+    expect(await received(listener)).toEqual([]);
   });
 });
