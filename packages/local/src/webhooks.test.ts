@@ -136,6 +136,33 @@ describe("webhooks", () => {
     for (const { headers, event } of received) expect(headers["webhook-id"]).toBe(event.id);
   });
 
+  it("tells of edits, deletes and reactions: message.updated, message.deleted, reaction.added / removed", async () => {
+    const roomId = `hooks-live-${Date.now().toString(36)}`;
+    const sent = await call("POST", `/rooms/${roomId}/messages`, "ann", {
+      userId: "ann",
+      username: "Ann",
+      text: "first draft",
+    });
+    const { message } = (await sent.json()) as { message: { id: string } };
+    const path = `/rooms/${roomId}/messages/${message.id}`;
+    expect((await call("PATCH", path, "ann", { text: "second draft" })).status).toBe(200);
+    expect((await call("PUT", `${path}/reactions/${encodeURIComponent("👍")}`, "ann")).status).toBe(204);
+    expect((await call("DELETE", `${path}/reactions/${encodeURIComponent("👍")}`, "ann")).status).toBe(204);
+    expect((await call("DELETE", path, "ann")).status).toBe(200);
+
+    const kinds = ["message.updated", "reaction.added", "reaction.removed", "message.deleted"];
+    await until(() => eventsFor(roomId).filter((event) => kinds.includes(event.type)).length >= 4);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const events = eventsFor(roomId).filter((event) => kinds.includes(event.type));
+    expect(events.map((event) => event.type).sort()).toEqual([...kinds].sort());
+    const byType = (type: string) => events.find((event) => event.type === type)?.data;
+    expect(byType("message.updated")).toMatchObject({ message: { id: message.id, text: "second draft" } });
+    expect(byType("message.deleted")).toMatchObject({ message: { id: message.id, text: "" } });
+    const reaction = { roomId, messageId: message.id, emoji: "👍", userId: "ann" };
+    expect(byType("reaction.added")).toEqual(reaction);
+    expect(byType("reaction.removed")).toEqual(reaction);
+  });
+
   it("retries a failing endpoint with growing backoff and the same event id: delivered on the 4th attempt", async () => {
     const roomId = `retry-${Date.now().toString(36)}`;
     failFirst.set(roomId, 3);

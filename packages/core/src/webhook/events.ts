@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { WebhookEventData, WebhookEventType } from "@chat/types";
 import { MemberEntity, toMember } from "../member/member-entity";
-import { fromStreamImage } from "../message/stream-image";
+import { changeOf, fromStreamImage, type MessageChange } from "../message/stream-image";
 import { publicRoom, toRoom } from "../room/access";
 import { RoomEntity } from "../room/room-entity";
 
@@ -12,8 +12,10 @@ export interface StreamChange {
   eventId: string;
   /** The item's keys (`pk`, `sk`). */
   keys: Record<string, unknown>;
-  /** The item after the change (absent on REMOVE: the stream view is NEW_IMAGE). */
+  /** The item after the change (absent on REMOVE). */
   newImage: Record<string, unknown> | undefined;
+  /** The item before the change (absent on INSERT; the stream view is NEW_AND_OLD_IMAGES). */
+  oldImage?: Record<string, unknown> | undefined;
   /** When the change happened, ISO-8601 (the record's approximate creation time). */
   at: string;
 }
@@ -33,11 +35,23 @@ const entityOf = (change: StreamChange) => change.newImage?.__edb_e__;
 
 const MEMBER_KEYS = { pk: /^\$chat#roomId_(.+)$/, sk: /^\$member_1#userId_(.+)$/ };
 
+/** What a MODIFY of a message row changed (an edit, a delete, a reaction), as the broadcaster reads it; else null. */
+const messageChange = (change: StreamChange): MessageChange | null => {
+  if (change.eventName !== "MODIFY" || entityOf(change) !== "message") return null;
+  const changed = changeOf(change.eventName, change.newImage, change.oldImage);
+  return changed === "invalid" || changed === "unchanged" ? null : changed;
+};
+
+const reactionEvent = (change: StreamChange, event: "added" | "removed") => {
+  const changed = messageChange(change);
+  if (changed?.type !== "reaction" || changed.frame.event !== event) return null;
+  const { roomId, messageId, emoji, userId } = changed.frame;
+  return { roomId, messageId, emoji, userId };
+};
+
 /**
- * Each event type's mapping: ONE function from a stream record to its `data`. A type mapped to null has no rows
- * yet: `message.updated` / `message.deleted` (a MODIFY of a message row with `editedAt` / `deletedAt`) and
- * `reaction.added` / `reaction.removed` (INSERT / REMOVE of reaction rows) come with issue 13; their filters go
- * in `filter.ts` with them.
+ * Each event type's mapping: ONE function from a stream record to its `data`. Edits, deletes and reactions are
+ * MODIFYs of the message row, told apart by `Message.changeOf` exactly as the broadcaster tells its frames apart.
  */
 export const eventMappings: { readonly [T in WebhookEventType]: EventMapping<T> | null } = {
   "message.created": (change) => {
@@ -45,10 +59,16 @@ export const eventMappings: { readonly [T in WebhookEventType]: EventMapping<T> 
     const message = fromStreamImage(change.newImage);
     return message && { message };
   },
-  "message.updated": null,
-  "message.deleted": null,
-  "reaction.added": null,
-  "reaction.removed": null,
+  "message.updated": (change) => {
+    const changed = messageChange(change);
+    return changed?.type === "message.updated" ? { message: changed.message } : null;
+  },
+  "message.deleted": (change) => {
+    const changed = messageChange(change);
+    return changed?.type === "message.deleted" ? { message: changed.message } : null;
+  },
+  "reaction.added": (change) => reactionEvent(change, "added"),
+  "reaction.removed": (change) => reactionEvent(change, "removed"),
   "member.added": (change) => {
     if (change.eventName !== "INSERT" || entityOf(change) !== "member" || !change.newImage) return null;
     const { data } = MemberEntity.parse({ Item: change.newImage });

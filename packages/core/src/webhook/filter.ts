@@ -2,11 +2,11 @@
 
 /**
  * The integrations consumer's event source filters (Lambda filter-pattern syntax; a record passing any of them is
- * delivered): INSERTs of the rows that make events (messages, members, rooms), and REMOVEs of member rows. The
- * stream view is NEW_IMAGE, so a REMOVE carries only its keys: member rows are told by their sort key's prefix.
- * Issue 13's events (`message.updated`/`deleted`, `reaction.*`) add their rows here when they are wired.
+ * delivered): INSERTs of the rows that make events (messages, members, rooms), MODIFYs of message rows (edits,
+ * deletes, reactions), and REMOVEs of member rows, told by their sort key's prefix.
  */
 export const integrationsFilters = [
   { eventName: ["INSERT"], dynamodb: { NewImage: { __edb_e__: { S: ["message", "member", "room"] } } } },
+  { eventName: ["MODIFY"], dynamodb: { NewImage: { __edb_e__: { S: ["message"] } } } },
   { eventName: ["REMOVE"], dynamodb: { Keys: { sk: { S: [{ prefix: "$member_1#" }] } } } },
 ] as const;

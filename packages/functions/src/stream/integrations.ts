@@ -47,6 +47,7 @@ const changeOf = (record: DynamoDBRecord): StreamChange | null => {
     eventId: eventID,
     keys: plain(dynamodb.Keys),
     newImage: dynamodb.NewImage ? plain(dynamodb.NewImage) : undefined,
+    oldImage: dynamodb.OldImage ? plain(dynamodb.OldImage) : undefined,
     at: new Date((dynamodb.ApproximateCreationDateTime ?? Date.now() / 1000) * 1000).toISOString(),
   };
 };
