@@ -47,7 +47,7 @@ const expectedDynamoGrants: Record<HandlerModule, Partial<DynamoGrants>> = {
   "ws/authorize": {},
   "http/list-rooms": { index: ["Query"] },
   "http/create-room": { table: ["PutItem"] },
-  "http/get-room": { table: ["BatchGetItem", "Query"] },
+  "http/get-room": { table: ["BatchGetItem", "GetItem"] },
   "http/open-direct": { table: ["BatchGetItem", "PutItem", "UpdateItem"] },
   "http/my-rooms": { table: ["BatchGetItem", "Query"], index: ["Query"] },
   "http/send-message": { table: ["BatchGetItem", "GetItem", "PutItem", "UpdateItem"] },

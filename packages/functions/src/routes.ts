@@ -120,8 +120,8 @@ export const tableAccess: { readonly [Module in HandlerModule]: TableAccess | nu
   "http/list-rooms": { table: [], indexes: ["Query"] },
   // Room.create: a transaction of two conditional puts (room, owner).
   "http/create-room": { table: ["PutItem"], indexes: [] },
-  // Room.get: the access read (BatchGetItem), Presence.count (Query).
-  "http/get-room": { table: ["BatchGetItem", "Query"], indexes: [] },
+  // Room.get: the access read (BatchGetItem), the room's online count (GetItem).
+  "http/get-room": { table: ["BatchGetItem", "GetItem"], indexes: [] },
   // Room.ensureDirect: BatchGetItem; a transaction of puts the first time; the caller's name (UpdateItem).
   "http/open-direct": { table: ["BatchGetItem", "PutItem", "UpdateItem"], indexes: [] },
   // Member.rooms: the memberships (gsi1), the newest message per room (Query), the rooms (BatchGetItem).
