@@ -25,6 +25,7 @@ const budgetsKiB: Record<HandlerModule, number> = {
   "http/list-presence": 880,
   "http/create-room": 880,
   "http/get-room": 880,
+  "http/update-room": 880,
   "http/open-direct": 880,
   "http/my-rooms": 880,
   "http/put-member": 880,

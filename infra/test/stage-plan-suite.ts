@@ -48,6 +48,7 @@ const expectedDynamoGrants: Record<HandlerModule, Partial<DynamoGrants>> = {
   "http/list-rooms": { index: ["Query"] },
   "http/create-room": { table: ["PutItem"] },
   "http/get-room": { table: ["BatchGetItem", "GetItem"] },
+  "http/update-room": { table: ["BatchGetItem", "PutItem", "UpdateItem"] },
   "http/open-direct": { table: ["BatchGetItem", "PutItem", "UpdateItem"] },
   "http/my-rooms": { table: ["BatchGetItem", "Query"], index: ["Query"] },
   "http/send-message": { table: ["BatchGetItem", "GetItem", "PutItem", "UpdateItem"] },

@@ -10,6 +10,7 @@ export const httpRoutes = {
   "GET /rooms": "http/list-rooms",
   "POST /rooms": "http/create-room",
   "GET /rooms/{roomId}": "http/get-room",
+  "PATCH /rooms/{roomId}": "http/update-room",
   "PUT /direct/{userId}": "http/open-direct",
   "GET /me/rooms": "http/my-rooms",
   "POST /rooms/{roomId}/messages": "http/send-message",
@@ -122,12 +123,14 @@ export const tableAccess: { readonly [Module in HandlerModule]: TableAccess | nu
   "http/create-room": { table: ["PutItem"], indexes: [] },
   // Room.get: the access read (BatchGetItem), the room's online count (GetItem).
   "http/get-room": { table: ["BatchGetItem", "GetItem"], indexes: [] },
+  // Room.update: the access read (BatchGetItem), `general`'s row on first use (PutItem), the patch (UpdateItem).
+  "http/update-room": { table: ["BatchGetItem", "PutItem", "UpdateItem"], indexes: [] },
   // Room.ensureDirect: BatchGetItem; a transaction of puts the first time; the caller's name (UpdateItem).
   "http/open-direct": { table: ["BatchGetItem", "PutItem", "UpdateItem"], indexes: [] },
   // Member.rooms: the memberships (gsi1), the newest message per room (Query), the rooms (BatchGetItem).
   "http/my-rooms": { table: ["BatchGetItem", "Query"], indexes: ["Query"] },
-  // RateLimit.hit (UpdateItem); Room.preparePost (BatchGetItem; room and member puts); Message.send: create or a
-  // transaction of puts, GetItem on replay.
+  // RateLimit.hit (UpdateItem); Room.preparePost (BatchGetItem; room and member puts); slow mode (Message.isRepeat:
+  // GetItem; RateLimit.pace: UpdateItem, GetItem); Message.send: create or a transaction of puts, GetItem on replay.
   "http/send-message": { table: ["BatchGetItem", "GetItem", "PutItem", "UpdateItem"], indexes: [] },
   // Room.access (BatchGetItem), Message.list.
   "http/get-messages": { table: ["BatchGetItem", "Query"], indexes: [] },

@@ -83,3 +83,27 @@ describe("online in GET /rooms/{roomId}", () => {
     expect(await settlesAt(() => online(roomId), 0)).toBe(0);
   });
 });
+
+describe("slow mode on the socket", () => {
+  it("answers a second send inside the interval with a rate_limited error frame and retryAfter", async () => {
+    const roomId = unique("slow");
+    expect((await call("POST", "/rooms", "owner", { roomId })).status).toBe(201);
+    const patched = await call("PATCH", `/rooms/${roomId}`, "owner", { slowModeSeconds: 30 });
+    expect(patched.status).toBe(200);
+    const client = await connectClient(stack.wsUrl, { roomId, userId: "slowpoke", username: "slowpoke" });
+
+    client.socket.send(JSON.stringify({ type: "send", roomId, text: "one", clientMessageId: "one" }));
+    await client.waitFor(1, (frame) => frame.type === "ack");
+    client.socket.send(JSON.stringify({ type: "send", roomId, text: "two", clientMessageId: "two" }));
+    const [refused] = await client.waitFor(1, (frame) => frame.type === "error");
+    // The repeat of the accepted send is acknowledged again with its message.
+    client.socket.send(JSON.stringify({ type: "send", roomId, text: "one", clientMessageId: "one" }));
+    const acks = await client.waitFor(2, (frame) => frame.type === "ack");
+
+    expect(refused).toMatchObject({ type: "error", clientMessageId: "two", error: { code: "rate_limited" } });
+    expect(refused?.type === "error" && refused.retryAfter).toBeGreaterThanOrEqual(25);
+    expect(refused?.type === "error" && refused.retryAfter).toBeLessThanOrEqual(30);
+    expect(acks[1]).toEqual(acks[0]);
+    await client.close();
+  });
+});

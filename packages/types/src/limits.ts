@@ -24,6 +24,8 @@ export const Limits = {
   banReasonMaxLength: 200,
   /** Users listed by `GET /rooms/{roomId}/presence` (its `count` is exact). */
   presenceMaxUsers: 100,
+  /** A room's slow mode: the longest interval between two posts of one user, in seconds (0 is off). */
+  slowModeMaxSeconds: 3600,
   /** Rooms one WebSocket connection may be subscribed to at once. */
   roomsPerConnection: 20,
   /** Request bodies and WebSocket frames, in UTF-8 bytes. */

@@ -20,6 +20,7 @@ export const ui = {
   meName: byId<HTMLSpanElement>("me-name"),
   rename: byId<HTMLButtonElement>("rename"),
   roomTitle: byId<HTMLHeadingElement>("room-title"),
+  slowMode: byId<HTMLSpanElement>("slow-mode"),
   status: byId<HTMLSpanElement>("status"),
   refused: byId<HTMLParagraphElement>("refused"),
   scroller: byId<HTMLDivElement>("scroller"),

@@ -16,7 +16,9 @@ export type Action =
   | "ban"
   | "unban"
   | "mute"
-  | "unmute";
+  | "unmute"
+  /** Change the room's name or slow mode. */
+  | "configure";
 
 /** Who is asking. Stage admins act as owner in every room but direct ones, which only their two users may use. */
 export interface Caller {
@@ -115,6 +117,8 @@ export const decide = (action: Action, input: PolicyInput): AppError | null => {
         return forbidden("Moderators cannot ban or mute each other");
       return null;
     }
+    case "configure":
+      return moderatorPlus ? null : forbidden("Only moderators and owners may change the room");
     case "unban":
       return moderatorPlus ? null : forbidden("Only moderators and owners may lift a ban");
     case "unmute":
