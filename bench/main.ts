@@ -19,6 +19,7 @@ const scenarios = [
   "read-cost",
   "write-cost",
   "rooms-cost",
+  "connect-storm",
   "cold-init",
 ] as const;
 

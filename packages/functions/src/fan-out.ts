@@ -32,10 +32,12 @@ export const fanOut = async (
   const posts: Promise<Outcome>[] = [];
   if (frame.type === "presence" || frame.type === "typing" || frame.type === "member") {
     // Ephemeral notices go to small rooms only: in a room of N people, N joins would otherwise cost N² posts.
+    // More users online than the limit means more connections too: the room's count (GetItem, 0.5 RCU) says so
+    // without reading 101 connection rows, which in a connect storm every join past the 100th would.
+    if ((await Presence.count(roomId)) > NOTICE_MAX_CONNECTIONS) return skipped(roomId, frame, log);
     const page = await Connection.inRoom(roomId, { limit: NOTICE_MAX_CONNECTIONS + 1 });
     if (page.cursor !== null || page.connections.length > NOTICE_MAX_CONNECTIONS) {
-      log.debug({ roomId, type: frame.type }, "notice not sent: the room is over the notice limit");
-      return { sent: 0, gone: 0, connecting: 0, retry: 0, failed: 0 };
+      return skipped(roomId, frame, log);
     }
     for (const connection of page.connections) {
       if (connection.connectionId !== except) posts.push(limit(() => post(connection, data, log)));
@@ -57,6 +59,11 @@ export const fanOut = async (
     posts.push(Promise.resolve("retry"));
   }
   return count(posts);
+};
+
+const skipped = (roomId: string, frame: ServerFrame, log: Logger): Outcomes => {
+  log.debug({ roomId, type: frame.type }, "notice not sent: the room is over the notice limit");
+  return { sent: 0, gone: 0, connecting: 0, retry: 0, failed: 0 };
 };
 
 const count = async (posts: Promise<Outcome>[]): Promise<Outcomes> => {
@@ -84,9 +91,11 @@ export const announceDepartures = async (
 
 /**
  * A connection's row is written during `$connect`, before API Gateway completes the handshake; until then the
- * connection reports gone. Pruning it then would leave a connected client that never hears from its room.
+ * connection reports gone. Pruning it then would leave a connected client that never hears from its room. A
+ * `$connect` may run up to API Gateway's 29 s integration timeout (in a connect storm, its join notice alone can take
+ * seconds): 10 s let other joins prune connections still in their handshake, so the grace outlasts that timeout.
  */
-export const HANDSHAKE_GRACE_MS = 10_000;
+export const HANDSHAKE_GRACE_MS = 30_000;
 
 const post = async (
   { connectionId, connectedAt }: Connection.RoomListener,

@@ -1,8 +1,6 @@
 import type { PresentUser } from "@chat/types";
 import { connectionExpiry } from "../connection/expiry";
-import { entityConfig, Service } from "../entity";
-import { AppError, conditionally, storage } from "../error";
-import { transact } from "../transaction";
+import { conditionally, storage } from "../error";
 import { OccupancyEntity } from "./occupancy-entity";
 import { PresenceEntity } from "./presence-entity";
 
@@ -16,60 +14,28 @@ export interface PresenceChange {
   username: string;
 }
 
-const presence = new Service({ presence: PresenceEntity, occupancy: OccupancyEntity }, entityConfig());
-
-const MAX_ATTEMPTS = 4;
-const busy = () => new AppError("unavailable", "Storage is busy, please retry");
-
 /**
  * Counts one more of the user's connections in the room. Returns the change to announce when the room last heard
  * that the user left (or never heard of them); null when it already believes them present.
  *
- * The user's first connection there sets the presence row's `connections` to 1 and adds the user to the room's
- * `online` count in one transaction (2 items: 4 WCU); another connection of a user already counted is one
- * conditional update (1 WCU). Either way the announcement is one more conditional patch (1 WCU).
+ * One atomic update of the presence row (1 WCU) answers the user's connection count there; the update that takes it
+ * from 0 to 1 (only one can) also adds the user to the room's `online` count (1 WCU). The announcement is one more
+ * conditional patch (1 WCU).
  */
 export const arrive = (
   { roomId, userId, username }: PresenceChange,
   connectedAt: string,
 ): Promise<PresenceChange | null> =>
   storage(async () => {
-    const expiresAt = connectionExpiry();
-    for (let attempt = 1; ; attempt++) {
-      const refused = await transact(() =>
-        presence.transaction
-          .write(({ presence: row, occupancy }) => [
-            row
-              .update({ roomId, userId })
-              .data((item, { set, ifNotExists }) => {
-                set(item.connections, 1);
-                set(item.username, username);
-                set(item.expiresAt, expiresAt);
-                ifNotExists(item.connectedAt, connectedAt);
-              })
-              .where(
-                (item, { notExists, lte }) => `${notExists(item.connections)} OR ${lte(item.connections, 0)}`,
-              )
-              .commit(),
-            occupancy.update({ roomId }).add({ online: 1 }).commit(),
-          ])
-          .go(),
-      );
-      if (!refused) break;
-      // The user is counted already (another connection): one more connection, only while still counted.
-      const added = await conditionally(
-        PresenceEntity.update({ roomId, userId })
-          .data((item, { add, set }) => {
-            add(item.connections, 1);
-            set(item.username, username);
-            set(item.expiresAt, expiresAt);
-          })
-          .where((item, { gt }) => gt(item.connections, 0))
-          .go({ response: "none" }),
-      );
-      if (added) break;
-      if (attempt >= MAX_ATTEMPTS) throw busy();
-    }
+    const { data } = await PresenceEntity.update({ roomId, userId })
+      .data((row, { add, set, ifNotExists }) => {
+        add(row.connections, 1);
+        set(row.username, username);
+        set(row.expiresAt, connectionExpiry());
+        ifNotExists(row.connectedAt, connectedAt);
+      })
+      .go({ response: "updated_new" });
+    if (data.connections === 1) await changeOnline(roomId, 1);
     // One writer wins the announcement, however many connections arrive at once.
     const announce = await conditionally(
       PresenceEntity.patch({ roomId, userId })
@@ -87,41 +53,36 @@ export const arrive = (
  * Counts one connection of the user fewer in the room. Returns the user as a possible departure when none is left:
  * `settle` it to learn whether the room should hear of it.
  *
- * The user's last connection there sets `connections` to 0 and takes the user out of the room's `online` count in
- * one transaction (4 WCU); with more connections left it is one conditional update (1 WCU). A leave finding the
- * user already gone (no row, or 0) changes nothing, so the count never goes below the users present.
+ * One conditional update of the presence row (1 WCU), refused when the user has no connection counted there (so
+ * the count never goes below 0); the update that takes it from 1 to 0 also takes the user out of the room's `online`
+ * count (1 WCU).
  */
 export const leave = ({ roomId, userId, username }: PresenceChange): Promise<PresenceChange | null> =>
   storage(async () => {
-    for (let attempt = 1; ; attempt++) {
-      const refused = await transact(() =>
-        presence.transaction
-          .write(({ presence: row, occupancy }) => [
-            row
-              .patch({ roomId, userId })
-              .set({ connections: 0 })
-              .where((item, { eq }) => eq(item.connections, 1))
-              .commit(),
-            occupancy.update({ roomId }).add({ online: -1 }).commit(),
-          ])
-          .go(),
-      );
-      if (!refused) return { roomId, userId, username };
-      const subtracted = await conditionally(
-        PresenceEntity.patch({ roomId, userId })
-          .subtract({ connections: 1 })
-          .where((item, { gt }) => gt(item.connections, 1))
-          .go({ response: "none" }),
-      );
-      if (subtracted) return null;
-      const { data } = await PresenceEntity.get({ roomId, userId }).go({
-        attributes: ["connections"],
-        consistent: true,
-      });
-      if (!data || data.connections <= 0) return null;
-      if (attempt >= MAX_ATTEMPTS) throw busy();
-    }
+    let left: number | undefined;
+    const counted = await conditionally(
+      PresenceEntity.patch({ roomId, userId })
+        .subtract({ connections: 1 })
+        .where(({ connections }, { gt }) => gt(connections, 0))
+        .go({ response: "updated_new" })
+        .then(({ data }) => {
+          left = data.connections;
+        }),
+    );
+    if (!counted || left !== 0) return null;
+    await changeOnline(roomId, -1);
+    return { roomId, userId, username };
   });
+
+/**
+ * The room's `online` count moves only with a user's connection count there going from 0 to 1 or from 1 to 0, and
+ * each such move is made by exactly one atomic update (it answers the new value), so the count is the number of
+ * users with a connection in the room once the moves settle, however joins and leaves interleave. It is a plain
+ * atomic ADD, not a transaction with the presence row: a connect storm updates this one item for every user, and
+ * transactions on one hot item conflict (on AWS) or queue for DynamoDB Local's transaction lock.
+ */
+const changeOnline = (roomId: string, by: 1 | -1) =>
+  OccupancyEntity.update({ roomId }).add({ online: by }).go({ response: "none" });
 
 /** A leave is announced no sooner than this many settle times after the join it follows. */
 const HOLD_SETTLES = 5;

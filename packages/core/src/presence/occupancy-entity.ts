@@ -1,9 +1,9 @@
 import { Entity, entityConfig, keys } from "../entity";
 
 /**
- * One row per room: how many users have at least one connection subscribed to it (`online`). It changes only in
- * the transactions that move a presence row's `connections` between 0 and 1, so it always equals the number of the
- * room's presence rows with a connection, and `GET /rooms/{roomId}` reads it (one GetItem) instead of those rows.
+ * One row per room: how many users have at least one connection subscribed to it (`online`). It changes only with a
+ * presence row's `connections` moving between 0 and 1 (see `Presence.arrive` and `leave`), so it equals the number
+ * of the room's presence rows with a connection, and `GET /rooms/{roomId}` reads it (one GetItem) instead of them.
  */
 export const OccupancyEntity = new Entity(
   {

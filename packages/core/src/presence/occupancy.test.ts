@@ -101,5 +101,5 @@ describe("Presence.count (a room's online users)", () => {
     const expected = 10 + 3 + 10;
     expect(await Presence.count(roomId)).toBe(expected);
     expect(await presentUsers(roomId)).toBe(expected);
-  });
+  }, 60_000);
 });
