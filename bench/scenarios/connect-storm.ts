@@ -160,7 +160,7 @@ export const run = async (context: BenchContext): Promise<ScenarioResult> => {
     notes: [
       `connect storm: ${size} distinct users open one socket each to one room, all at once (no pacing); a handshake ` +
         "counts once the socket is open, which means `$connect` accepted it with the room as its first " +
-        "subscription. The local WebSocket emulation runs at most 32 `$connect` handlers at once (Lambda's " +
+        "subscription. The local WebSocket emulation runs at most 8 `$connect` handlers at once (Lambda's " +
         `concurrency, in one process); the rest wait their turn. Needs \`ulimit -n\` of at least ${size + 1_000}: ` +
         "each socket is a descriptor in the bench and another in the stack's process.",
     ],
