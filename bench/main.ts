@@ -21,6 +21,7 @@ const scenarios = [
   "write-cost",
   "rooms-cost",
   "messages-live",
+  "connect-storm",
   "cold-init",
 ] as const;
 

@@ -32,6 +32,7 @@ import {
   RoomResponse,
   SendMessageResponse,
   toErrorIssues,
+  UpdateRoomRequest,
   UserId,
   Username,
   VapidPublicKeyResponse,
@@ -363,6 +364,15 @@ export class ChatClient implements RestApi {
   async createRoom(input: CreateRoomRequest, options: CallOptions = {}): Promise<Room> {
     const body = parseOrThrow(CreateRoomRequest, input, "Invalid body");
     return (await this.#request("POST", "/rooms", RoomResponse, options, body)).room;
+  }
+
+  /**
+   * Renames a room or sets its slow mode (`slowModeSeconds`, 0–3600; 0 is off): owners and moderators. Answers the
+   * room as it now is. At least one field; a bad request is a 400 `ChatApiError`, unsent.
+   */
+  async updateRoom(roomId: string, input: UpdateRoomRequest, options: CallOptions = {}): Promise<Room> {
+    const body = parseOrThrow(UpdateRoomRequest, input, "Invalid body");
+    return (await this.#request("PATCH", roomPath(roomId), RoomResponse, options, body)).room;
   }
 
   /** A room, the caller's role in it (null if not a member) and how many users are connected to it now. */

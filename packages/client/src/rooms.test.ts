@@ -253,6 +253,26 @@ describe("ChatClient: rooms people belong to (real local stack)", () => {
     expect((await bob.myRooms()).rooms.map(({ room }) => room.roomId)).toContain(roomId);
   });
 
+  it("sets a room's slow mode (updateRoom): a member's second post is refused with rate_limited, unretried", async () => {
+    const [owner, bob] = [clientFor(stack.current, "owner"), clientFor(stack.current, "bob")];
+    const roomId = uniqueRoom("slow");
+    await owner.createRoom({ roomId });
+
+    const updated = await owner.updateRoom(roomId, { slowModeSeconds: 600, name: "Slow" });
+    const refusedPatch = await bob
+      .updateRoom(roomId, { slowModeSeconds: 0 })
+      .catch((error: unknown) => error);
+    const invalid = await owner.updateRoom(roomId, {}).catch((error: unknown) => error);
+    await bob.send(roomId, { text: "one" });
+    const second = await bob.send(roomId, { text: "two" }).catch((error: unknown) => error);
+
+    expect(updated).toMatchObject({ roomId, name: "Slow", slowModeSeconds: 600 });
+    expect((await bob.room(roomId)).room.slowModeSeconds).toBe(600);
+    expect(refusedPatch).toMatchObject({ status: 403, error: { code: "forbidden" } });
+    expect(invalid).toMatchObject({ status: 400 });
+    expect(second).toMatchObject({ status: 429, error: { code: "rate_limited" } });
+  });
+
   it("opens the same direct room whoever asks, which a third user cannot join", async () => {
     const [alice, bob, carol] = [
       clientFor(stack.current, "alice"),

@@ -19,7 +19,17 @@ export const TableDefinition = {
       sortKey: "gsi1sk",
       // Rooms by kind (`GET /rooms`) and a user's memberships (`GET /me/rooms`) are read from the index too: their
       // attributes are named so that connection rows carry none of them (rooms and members store their id as `room`).
-      projection: ["connectionId", "connectedAt", "room", "kind", "name", "createdAt", "createdBy", "role"],
+      projection: [
+        "connectionId",
+        "connectedAt",
+        "room",
+        "kind",
+        "name",
+        "createdAt",
+        "createdBy",
+        "slowModeSeconds",
+        "role",
+      ],
     },
   },
   ttlAttribute: "expiresAt",

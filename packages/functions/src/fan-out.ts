@@ -51,14 +51,21 @@ export const fanOut = async (
     frame.type === "read"
   ) {
     // Ephemeral notices go to small rooms only: in a room of N people, N joins would otherwise cost N² posts.
+    // More users online than the limit means more connections too: the room's count (GetItem, 0.5 RCU) says so
+    // without reading 101 connection rows, which in a connect storm every join past the 100th would.
+    if ((await Presence.count(roomId)) > NOTICE_MAX_CONNECTIONS) return skipped(roomId, frame, log);
     const page = await Connection.inRoom(roomId, { limit: NOTICE_MAX_CONNECTIONS + 1 });
     if (page.cursor !== null || page.connections.length > NOTICE_MAX_CONNECTIONS) {
-      log.debug({ roomId, type: frame.type }, "notice not sent: the room is over the notice limit");
-      return { sent: 0, gone: 0, connecting: 0, retry: 0, failed: 0, undelivered: [] };
+      return skipped(roomId, frame, log);
     }
     return deliver(onePage(page.connections), frame, log, { except, deadline });
   }
   return deliver(pagesOf(roomId), frame, log, { except, deadline });
+};
+
+const skipped = (roomId: string, frame: ServerFrame, log: Logger): Delivery => {
+  log.debug({ roomId, type: frame.type }, "notice not sent: the room is over the notice limit");
+  return { sent: 0, gone: 0, connecting: 0, retry: 0, failed: 0, undelivered: [] };
 };
 
 /** A room's connections, page after page (each page read while the previous one is being posted). */
@@ -135,9 +142,11 @@ export const announceDepartures = async (
 
 /**
  * A connection's row is written during `$connect`, before API Gateway completes the handshake; until then the
- * connection reports gone. Pruning it then would leave a connected client that never hears from its room.
+ * connection reports gone. Pruning it then would leave a connected client that never hears from its room. A
+ * `$connect` may run up to API Gateway's 29 s integration timeout (in a connect storm, its join notice alone can take
+ * seconds): 10 s let other joins prune connections still in their handshake, so the grace outlasts that timeout.
  */
-export const HANDSHAKE_GRACE_MS = 10_000;
+export const HANDSHAKE_GRACE_MS = 30_000;
 
 const post = async (
   { connectionId, connectedAt }: Connection.RoomListener,

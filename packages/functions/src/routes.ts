@@ -11,6 +11,7 @@ export const httpRoutes = {
   "GET /rooms": "http/list-rooms",
   "POST /rooms": "http/create-room",
   "GET /rooms/{roomId}": "http/get-room",
+  "PATCH /rooms/{roomId}": "http/update-room",
   "PUT /direct/{userId}": "http/open-direct",
   "GET /me/rooms": "http/my-rooms",
   "POST /rooms/{roomId}/messages": "http/send-message",
@@ -159,15 +160,18 @@ export const tableAccess: { readonly [Module in HandlerModule]: TableAccess | nu
   "http/list-rooms": { table: [], indexes: ["Query"] },
   // Room.create: a transaction of two conditional puts (room, owner).
   "http/create-room": { table: ["PutItem"], indexes: [] },
-  // Room.get: the access read (BatchGetItem), Presence.count (Query).
-  "http/get-room": { table: ["BatchGetItem", "Query"], indexes: [] },
+  // Room.get: the access read (BatchGetItem), the room's online count (GetItem).
+  "http/get-room": { table: ["BatchGetItem", "GetItem"], indexes: [] },
+  // Room.update: the access read (BatchGetItem), `general`'s row on first use (PutItem), the patch (UpdateItem).
+  "http/update-room": { table: ["BatchGetItem", "PutItem", "UpdateItem"], indexes: [] },
   // Room.ensureDirect: BatchGetItem; a transaction of puts the first time; the caller's name (UpdateItem).
   "http/open-direct": { table: ["BatchGetItem", "PutItem", "UpdateItem"], indexes: [] },
   // Member.rooms: the memberships (gsi1), the newest message per room (Query), the rooms (BatchGetItem), the
   // caller's read cursors and the unread counts (Query).
   "http/my-rooms": { table: ["BatchGetItem", "Query"], indexes: ["Query"] },
-  // RateLimit.hit (UpdateItem); Room.preparePost (BatchGetItem; room and member puts); Message.send: create or a
-  // transaction of puts (a reply's with the parent's count, UpdateItem), GetItem on replay or a refused parent.
+  // RateLimit.hit (UpdateItem); Room.preparePost (BatchGetItem; room and member puts); slow mode (Message.isRepeat:
+  // GetItem; RateLimit.pace: UpdateItem, GetItem); Message.send: create or a transaction of puts (a reply's with the
+  // parent's count, UpdateItem), GetItem on replay or a refused parent.
   "http/send-message": { table: ["BatchGetItem", "GetItem", "PutItem", "UpdateItem"], indexes: [] },
   // Room.access (BatchGetItem), Message.list or Message.around (Query).
   "http/get-messages": { table: ["BatchGetItem", "Query"], indexes: [] },

@@ -382,6 +382,28 @@ const scenarios: Record<HandlerModule, (handler: Handler) => Promise<() => Promi
         headers: { "x-user-id": "u1" },
       }) as never,
     ),
+  "http/update-room": async (handler) => {
+    const roomId = uniqueId("slow").toLowerCase();
+    const owner = uniqueId("owner");
+    await Room.create({ roomId, kind: "public" }, { userId: owner, username: "owner", admin: false });
+    const patch = (room: string, as: string, body: object) =>
+      handler(
+        httpEvent({
+          routeKey: "PATCH /rooms/{roomId}",
+          path: `/rooms/${room}`,
+          pathParameters: { roomId: room },
+          headers: { "x-user-id": as },
+          body: JSON.stringify(body),
+        }) as never,
+      );
+    return async () => {
+      // An owner's room, and `general` (a stage admin's; its row written unless it exists).
+      expect(await patch(roomId, owner, { slowModeSeconds: 5 })).toMatchObject({ statusCode: 200 });
+      expect(await patch("general", "stage-admin", { slowModeSeconds: 0 })).toMatchObject({
+        statusCode: 200,
+      });
+    };
+  },
   "http/open-direct": async (handler) => {
     const [a, b] = [uniqueId("a"), uniqueId("b")];
     const open = (caller: string, other: string) =>

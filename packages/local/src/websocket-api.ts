@@ -5,6 +5,7 @@ import type {
   APIGatewayProxyWebsocketEventV2,
   APIGatewayRequestAuthorizerEvent,
 } from "aws-lambda";
+import pLimit from "p-limit";
 import { type WebSocket, WebSocketServer } from "ws";
 import { refuseUpgrade, sendError } from "./gateway-response";
 import { type AuthorizerFunction, gatewayId, type SocketFunction } from "./lambda";
@@ -13,6 +14,17 @@ import { requestUrl } from "./request-url";
 
 // API Gateway's limit on one WebSocket message; a bigger one closes the connection (1009).
 const GATEWAY_MAX_MESSAGE_BYTES = 128 * 1024;
+
+/**
+ * `$connect` and `$disconnect` handlers running at once. On AWS each runs in a Lambda environment of its own; here
+ * they share one event loop, one DynamoDB client (64 sockets) and one management API client, and a storm of
+ * hundreds of handshakes (or closes) at once starved all three: DynamoDB calls timed out (`unavailable`: handshakes
+ * refused with 503, rows left behind by failed disconnects), and `$connect`s slowed by their join notices ran past
+ * the prune grace. Past these many, they wait their turn, as they would for Lambda's concurrency. A `$disconnect`
+ * mostly waits (its departure settles for `presenceSettleMs`), so more of them may run.
+ */
+const CONNECT_CONCURRENCY = 8;
+const DISCONNECT_CONCURRENCY = 32;
 
 interface Connection {
   socket: WebSocket;
@@ -47,8 +59,10 @@ export const attachWebSocketApi = (
 ) => {
   const connections = new Map<string, Connection>();
   const faults = { status: 0, remaining: 0 };
-  const disconnects = new Set<Promise<unknown>>();
+  const pendingDisconnects = new Set<Promise<unknown>>();
   const wss = new WebSocketServer({ noServer: true, maxPayload: GATEWAY_MAX_MESSAGE_BYTES });
+  const connects = pLimit(CONNECT_CONCURRENCY);
+  const disconnects = pLimit(DISCONNECT_CONCURRENCY);
 
   const invoke = async (routeKey: string, event: APIGatewayProxyWebsocketEventV2) => {
     const fn = functions[routeKey];
@@ -65,9 +79,9 @@ export const attachWebSocketApi = (
   const disconnect = (connectionId: string, authorizer: Record<string, unknown> | undefined) => {
     const event = routeEvent("$disconnect", "DISCONNECT", connectionId);
     if (authorizer) Object.assign(event.requestContext, { authorizer });
-    const disconnected = invoke("$disconnect", event);
-    disconnects.add(disconnected);
-    void disconnected.finally(() => disconnects.delete(disconnected));
+    const disconnected = disconnects(() => invoke("$disconnect", event));
+    pendingDisconnects.add(disconnected);
+    void disconnected.finally(() => pendingDisconnects.delete(disconnected));
   };
 
   const upgrade = async (req: IncomingMessage, tcp: Duplex, head: Buffer) => {
@@ -88,7 +102,7 @@ export const attachWebSocketApi = (
       context = verdict.context;
       Object.assign(event.requestContext, { authorizer: context });
     }
-    const { statusCode, body } = await invoke("$connect", event);
+    const { statusCode, body } = await connects(() => invoke("$connect", event));
     if (statusCode < 200 || statusCode > 299) return refuseUpgrade(tcp, statusCode, body);
     if (handshake.phase === "gone" || tcp.destroyed) {
       handshake.phase = "gone";
@@ -166,7 +180,7 @@ export const attachWebSocketApi = (
       );
       await Promise.all(closed);
       wss.close();
-      await Promise.all(disconnects);
+      await Promise.all(pendingDisconnects);
     },
   };
 };

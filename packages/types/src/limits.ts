@@ -28,6 +28,8 @@ export const Limits = {
   unreadMaxCount: 100,
   /** Read receipts (`GET /rooms/{roomId}/reads`, `read` frames) are kept for rooms of up to this many readers. */
   readReceiptsMaxReaders: 100,
+  /** A room's slow mode: the longest interval between two posts of one user, in seconds (0 is off). */
+  slowModeMaxSeconds: 3600,
   /** Rooms one WebSocket connection may be subscribed to at once. */
   roomsPerConnection: 20,
   /** Request bodies and WebSocket frames, in UTF-8 bytes. */

@@ -11,6 +11,7 @@ import {
   PutMemberRequest,
   Room,
   RoomName,
+  UpdateRoomRequest,
 } from "./room";
 
 const room = {
@@ -19,6 +20,7 @@ const room = {
   name: null,
   createdAt: "2026-11-25T20:02:42.123Z",
   createdBy: null,
+  slowModeSeconds: 0,
 };
 
 const paths = (result: { issues?: readonly v.BaseIssue<unknown>[] | undefined }) =>
@@ -35,7 +37,7 @@ describe("Room", () => {
     const result = v.safeParse(Room, { roomId: "general", kind: "secret" });
 
     expect(result.success).toBe(false);
-    expect(paths(result)).toEqual(["kind", "name", "createdAt", "createdBy"]);
+    expect(paths(result)).toEqual(["kind", "name", "createdAt", "createdBy", "slowModeSeconds"]);
   });
 });
 
@@ -54,6 +56,22 @@ describe("CreateRoomRequest", () => {
     expect(v.parse(CreateRoomRequest, { roomId: "Team-A" })).toEqual({ roomId: "team-a" });
     expect(paths(v.safeParse(CreateRoomRequest, { roomId: "a", kind: "direct" }))).toEqual(["kind"]);
     expect(paths(v.safeParse(CreateRoomRequest, { roomId: "a", owner: "me" }))).toEqual(["owner"]);
+  });
+});
+
+describe("UpdateRoomRequest", () => {
+  it("takes a name and a slow mode of 0 to 3600 whole seconds, at least one of them, nothing else", () => {
+    expect(v.parse(UpdateRoomRequest, { slowModeSeconds: 30 })).toEqual({ slowModeSeconds: 30 });
+    expect(v.parse(UpdateRoomRequest, { name: " Hall ", slowModeSeconds: 0 })).toEqual({
+      name: "Hall",
+      slowModeSeconds: 0,
+    });
+    expect(v.safeParse(UpdateRoomRequest, { slowModeSeconds: 3600 }).success).toBe(true);
+    for (const bad of [-1, 3601, 1.5, "10", null]) {
+      expect(paths(v.safeParse(UpdateRoomRequest, { slowModeSeconds: bad }))).toEqual(["slowModeSeconds"]);
+    }
+    expect(v.safeParse(UpdateRoomRequest, {}).success).toBe(false);
+    expect(paths(v.safeParse(UpdateRoomRequest, { name: "x", kind: "private" }))).toEqual(["kind"]);
   });
 });
 

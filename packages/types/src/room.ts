@@ -27,13 +27,26 @@ export type RoomName = v.InferOutput<typeof RoomName>;
 export const Role = v.picklist(["owner", "moderator", "member"], "must be owner, moderator or member");
 export type Role = v.InferOutput<typeof Role>;
 
-/** A room. `createdBy` is null for `general`, which nobody owns. */
+/** A room's slow mode: an integer number of seconds from 0 (off) to 3600. */
+export const SlowModeSeconds = v.pipe(
+  v.number("must be a number"),
+  v.integer("must be an integer"),
+  v.minValue(0, `must be from 0 to ${Limits.slowModeMaxSeconds}`),
+  v.maxValue(Limits.slowModeMaxSeconds, `must be from 0 to ${Limits.slowModeMaxSeconds}`),
+);
+export type SlowModeSeconds = v.InferOutput<typeof SlowModeSeconds>;
+
+/**
+ * A room. `createdBy` is null for `general`, which nobody owns. `slowModeSeconds`: users below moderator may post
+ * there once per this many seconds; 0 is off.
+ */
 export const Room = v.object({
   roomId: RoomId,
   kind: RoomKind,
   name: v.nullable(RoomName),
   createdAt: Timestamp,
   createdBy: v.nullable(UserId),
+  slowModeSeconds: SlowModeSeconds,
 });
 export type Room = v.InferOutput<typeof Room>;
 
@@ -77,7 +90,17 @@ export const CreateRoomRequest = v.strictObject({
 });
 export type CreateRoomRequest = v.InferOutput<typeof CreateRoomRequest>;
 
-/** `POST /rooms` (201) and `PUT /direct/{userId}` (201 created, 200 existing). */
+/** Body of `PATCH /rooms/{roomId}`: the settings to change, at least one. Unknown keys are rejected. */
+export const UpdateRoomRequest = v.pipe(
+  v.strictObject({ name: v.optional(RoomName), slowModeSeconds: v.optional(SlowModeSeconds) }),
+  v.check(
+    (body) => body.name !== undefined || body.slowModeSeconds !== undefined,
+    "must change name or slowModeSeconds",
+  ),
+);
+export type UpdateRoomRequest = v.InferOutput<typeof UpdateRoomRequest>;
+
+/** `POST /rooms` (201), `PATCH /rooms/{roomId}` (200) and `PUT /direct/{userId}` (201 created, 200 existing). */
 export const RoomResponse = v.object({ room: Room });
 export type RoomResponse = v.InferOutput<typeof RoomResponse>;
 

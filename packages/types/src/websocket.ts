@@ -168,6 +168,8 @@ export const ErrorFrame = v.object({
   clientMessageId: v.optional(v.nullable(ClientMessageId)),
   roomId: v.optional(RoomId),
   error: ErrorResponse,
+  /** With `rate_limited` (and `unavailable`): seconds after which a retry may succeed, as REST's `retry-after`. */
+  retryAfter: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
 });
 export type ErrorFrame = v.InferOutput<typeof ErrorFrame>;
 

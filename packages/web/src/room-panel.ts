@@ -67,6 +67,15 @@ export class RoomPanel {
     const client = this.#host.client();
     if (!client) return;
     const generation = ++this.#generation;
+    // The room's settings: "Slow mode: n s" in its header when it has one.
+    void client.room(roomId).then(
+      ({ room }) => {
+        if (generation !== this.#generation || this.#host.current() !== roomId) return;
+        ui.slowMode.textContent = `Slow mode: ${room.slowModeSeconds} s`;
+        ui.slowMode.hidden = room.slowModeSeconds === 0;
+      },
+      () => undefined,
+    );
     try {
       const { members } = await client.roomMembers(roomId, { limit: 100 });
       if (generation !== this.#generation || this.#host.current() !== roomId) return;
@@ -85,6 +94,7 @@ export class RoomPanel {
   clear(): void {
     this.#generation++;
     this.#known = new Set();
+    ui.slowMode.hidden = true;
     ui.roster.replaceChildren();
     ui.rosterCount.textContent = "";
     ui.rosterError.textContent = "";

@@ -135,6 +135,25 @@ describe("rooms people belong to, on the chat page in Chromium", () => {
     await screenshot(bob, "bob-banned");
     await screenshot(alice, "alice-owner");
   });
+
+  it("shows a room's slow mode in its header", async () => {
+    await alice.fill("#new-room-id", "slowroom");
+    await alice.click("#new-room-submit");
+    await alice.locator("#room-title", { hasText: "slowroom" }).waitFor();
+    const patched = await fetch(`${dev.httpUrl}/rooms/slowroom`, {
+      method: "PATCH",
+      headers: { "content-type": "application/json", "x-user-id": await userIdOf(alice) },
+      body: JSON.stringify({ slowModeSeconds: 30 }),
+    });
+    expect(patched.status).toBe(200);
+
+    await openRoom(carol, "slowroom");
+    await carol.locator("#room-title", { hasText: "slowroom" }).waitFor();
+    const badge = carol.locator('[data-testid="slow-mode"]');
+    await badge.waitFor();
+
+    expect(await badge.textContent()).toBe("Slow mode: 30 s");
+  });
 });
 
 describe("threads, unread badges and read receipts, on the chat page in Chromium", () => {

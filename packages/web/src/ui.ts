@@ -22,6 +22,7 @@ export const ui = {
   notify: byId<HTMLButtonElement>("notify"),
   notifyStatus: byId<HTMLParagraphElement>("notify-status"),
   roomTitle: byId<HTMLHeadingElement>("room-title"),
+  slowMode: byId<HTMLSpanElement>("slow-mode"),
   status: byId<HTMLSpanElement>("status"),
   refused: byId<HTMLParagraphElement>("refused"),
   scroller: byId<HTMLDivElement>("scroller"),

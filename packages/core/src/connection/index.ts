@@ -1,6 +1,6 @@
 import { Limits } from "@chat/types";
 import { entityConfig, Service } from "../entity";
-import { AppError, storage } from "../error";
+import { AppError, conditionally, storage } from "../error";
 import * as Presence from "../presence";
 import { failedAt, transact } from "../transaction";
 import { ConnectionCountEntity } from "./connection-count-entity";
@@ -178,8 +178,14 @@ export const disconnect = (connectionId: string): Promise<Presence.PresenceChang
     }
     const changes = await Promise.all(
       rows.map(async ({ roomId, userId, username }) => {
-        await ConnectionEntity.delete({ connectionId, roomId }).go();
-        return Presence.leave({ roomId, userId, username });
+        // Only the call that deletes the row counts the leave: a repeated or concurrent disconnect (or an
+        // unsubscribe racing it) cannot take one connection out of the room twice.
+        const deleted = await conditionally(
+          ConnectionEntity.delete({ connectionId, roomId })
+            .where((row, { exists }) => exists(row.roomId))
+            .go(),
+        );
+        return deleted ? Presence.leave({ roomId, userId, username }) : null;
       }),
     );
     await SessionEntity.delete({ connectionId }).go();

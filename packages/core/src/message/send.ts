@@ -166,6 +166,20 @@ export const earlier = (input: SendInput): Promise<ChatMessage | null> =>
     return first.data ? toChatMessage(first.data) : null;
   });
 
+/**
+ * Whether a send repeats an accepted one (the same `clientMessageId` of the same user in the same room, within 24
+ * hours): one strongly consistent GetItem of its idempotency key (1 RCU). False without a `clientMessageId`.
+ */
+export const isRepeat = ({ roomId, userId, clientMessageId }: SendInput): Promise<boolean> =>
+  storage(async () => {
+    if (clientMessageId === undefined) return false;
+    const { data } = await IdempotencyEntity.get({ roomId, userId, clientMessageId }).go({
+      attributes: ["expiresAt"],
+      consistent: true,
+    });
+    return data !== null && data.expiresAt >= epochSeconds();
+  });
+
 const replay = (input: SendInput): Promise<ChatMessage> =>
   storage(async () => {
     const { roomId, userId, clientMessageId = "" } = input;

@@ -67,3 +67,22 @@ export const throttle = ({
       .go({ response: "none" });
     return conditionally(written);
   });
+
+/**
+ * `throttle`, refusing: lets one hit through per `intervalMs` for a subject and throws `rate_limited` for any other,
+ * with the seconds until the next may pass (rounded up) as `retryAfter`. One conditional write (1 WCU); a refused
+ * hit also reads when the last one passed (GetItem, 1 RCU, strongly consistent).
+ */
+export const pace = (limit: { scope: string; subject: string; intervalMs: number; message: string }) =>
+  storage(async () => {
+    const { scope, subject, intervalMs, message } = limit;
+    if (await throttle({ scope, subject, intervalMs })) return;
+    const { data } = await ThrottleEntity.get({ scope, subject }).go({
+      attributes: ["passedAt"],
+      consistent: true,
+    });
+    const waitMs = (data?.passedAt ?? Date.now()) + intervalMs - Date.now();
+    throw new AppError("rate_limited", message, undefined, {
+      retryAfter: Math.max(1, Math.ceil(waitMs / 1000)),
+    });
+  });

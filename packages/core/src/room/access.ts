@@ -28,6 +28,7 @@ export const generalRoom = (): StoredRoom => ({
   name: null,
   createdAt: new Date(0).toISOString(),
   createdBy: null,
+  slowModeSeconds: 0,
   owners: 0,
 });
 
@@ -37,15 +38,15 @@ export const toRoom = (item: RoomItem): StoredRoom => ({
   name: item.name ?? null,
   createdAt: item.createdAt,
   createdBy: item.createdBy ?? null,
+  slowModeSeconds: item.slowModeSeconds ?? 0,
   owners: item.owners ?? 0,
 });
 
 // Whether this process wrote `general`'s row already: it is written once, on first use.
 let generalWritten = false;
 
-/** Writes `general`'s row unless it exists (once per process): public, nobody's. 1 WCU the first time. */
-export const ensureGeneral = async (): Promise<void> => {
-  if (generalWritten) return;
+/** Writes `general`'s row unless it exists: public, nobody's. 1 WCU. */
+export const writeGeneral = async (): Promise<void> => {
   const createdAt = new Date().toISOString();
   // Refused when it exists: it is never overwritten (its owner count may have changed).
   await conditionally(
@@ -53,6 +54,12 @@ export const ensureGeneral = async (): Promise<void> => {
       response: "none",
     }),
   );
+};
+
+/** `writeGeneral`, once per process. */
+export const ensureGeneral = async (): Promise<void> => {
+  if (generalWritten) return;
+  await writeGeneral();
   generalWritten = true;
 };
 

@@ -48,6 +48,15 @@ const table: { action: Action; target?: PolicyInput["target"]; role?: Role; expe
     },
   },
   {
+    // Rename, slow mode.
+    action: "configure",
+    expected: {
+      public: ["ok", "ok", F, F, F, F, "ok"],
+      private: ["ok", "ok", F, F, F, F, "ok"],
+      direct: [F, F, F, F, F, F, F],
+    },
+  },
+  {
     action: "add",
     target: { userId: "me", membership: null },
     expected: {

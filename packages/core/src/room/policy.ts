@@ -20,7 +20,9 @@ export type Action =
   /** Read or replace the room's blocklist. */
   | "blocklist"
   /** Delete a message: `target` is its author. */
-  | "deleteMessage";
+  | "deleteMessage"
+  /** Change the room's name or slow mode. */
+  | "configure";
 
 /** Who is asking. Stage admins act as owner in every room but direct ones, which only their two users may use. */
 export interface Caller {
@@ -132,6 +134,8 @@ export const decide = (action: Action, input: PolicyInput): AppError | null => {
     }
     case "blocklist":
       return moderatorPlus ? null : forbidden("Only moderators and owners may manage the blocklist");
+    case "configure":
+      return moderatorPlus ? null : forbidden("Only moderators and owners may change the room");
     case "unban":
       return moderatorPlus ? null : forbidden("Only moderators and owners may lift a ban");
     case "unmute":

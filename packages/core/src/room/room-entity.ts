@@ -17,6 +17,8 @@ export const RoomEntity = new Entity(
       name: { type: "string" },
       createdAt: { type: "string", required: true },
       createdBy: { type: "string" },
+      /** Users below moderator may post once per this many seconds; 0 (or absent, on older rows) is off. */
+      slowModeSeconds: { type: "number" },
       /** How many owners the room has: kept with the member rows in one transaction, so the last cannot leave. */
       owners: { type: "number", required: true, default: 0 },
     },

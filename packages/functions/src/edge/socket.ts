@@ -62,8 +62,9 @@ export const frames = (
     } catch (error) {
       // The sender left before its answer: nobody to tell.
       if (error instanceof GoneException) return { status: 200 };
-      const { body: failure } = mapError(error, request.log);
-      await reply(request, { type: "error", ...correlate(body), error: failure }).catch(
+      const { body: failure, retryAfter } = mapError(error, request.log);
+      const frame = { type: "error" as const, ...correlate(body), error: failure };
+      await reply(request, retryAfter === undefined ? frame : { ...frame, retryAfter }).catch(
         (problem: unknown) => {
           if (!(problem instanceof GoneException)) throw problem;
         },

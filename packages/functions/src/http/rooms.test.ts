@@ -336,3 +336,107 @@ describe("GET /me/rooms", () => {
     expect([status(none), errorCode(none)]).toEqual([400, "validation_failed"]);
   });
 });
+
+describe("PATCH /rooms/{roomId} and slow mode", () => {
+  const send = (roomId: string, userId: string, clientMessageId?: string) =>
+    call("POST /rooms/{roomId}/messages", {
+      params: [roomId],
+      body: { userId, username: userId, text: "hi", ...(clientMessageId && { clientMessageId }) },
+    });
+
+  it("lets owners and moderators rename a room and set its slow mode (200 { room }), nobody else", async () => {
+    const { roomId, owner } = await newRoom();
+    const [mod, member] = [uniqueId("mod"), uniqueId("member")];
+    await call("PUT /rooms/{roomId}/members/{userId}", {
+      as: owner,
+      params: [roomId, mod],
+      body: { role: "moderator" },
+    });
+    await call("PUT /rooms/{roomId}/members/{userId}", { as: owner, params: [roomId, member], body: {} });
+
+    const byOwner = await call("PATCH /rooms/{roomId}", {
+      as: owner,
+      params: [roomId],
+      body: { slowModeSeconds: 30 },
+    });
+    const byMod = await call("PATCH /rooms/{roomId}", {
+      as: mod,
+      params: [roomId],
+      body: { name: " Hall " },
+    });
+    const byMember = await call("PATCH /rooms/{roomId}", {
+      as: member,
+      params: [roomId],
+      body: { name: "Mine" },
+    });
+    const view = v.parse(
+      GetRoomResponse,
+      json(await call("GET /rooms/{roomId}", { as: member, params: [roomId] })),
+    );
+
+    expect(status(byOwner)).toBe(200);
+    expect(v.parse(RoomResponse, json(byOwner)).room).toMatchObject({
+      roomId,
+      name: "Team",
+      slowModeSeconds: 30,
+    });
+    expect(v.parse(RoomResponse, json(byMod)).room).toMatchObject({ name: "Hall", slowModeSeconds: 30 });
+    expect([status(byMember), errorCode(byMember)]).toEqual([403, "forbidden"]);
+    expect(view.room).toMatchObject({ name: "Hall", slowModeSeconds: 30 });
+  });
+
+  it("answers 400 for an empty body, a bad interval or an unknown field, 404 for no such room", async () => {
+    const { roomId, owner } = await newRoom();
+    const patch = (body: unknown, room = roomId) =>
+      call("PATCH /rooms/{roomId}", { as: owner, params: [room], body });
+
+    for (const body of [
+      {},
+      { slowModeSeconds: -1 },
+      { slowModeSeconds: 3601 },
+      { slowModeSeconds: 2.5 },
+      { kind: "private" },
+    ]) {
+      const result = await patch(body);
+      expect([status(result), errorCode(result)], JSON.stringify(body)).toEqual([400, "validation_failed"]);
+    }
+    const missing = await patch({ slowModeSeconds: 5 }, uniqueId("none").toLowerCase());
+    expect([status(missing), errorCode(missing)]).toEqual([404, "not_found"]);
+  });
+
+  it("lets a member post once per interval (429 rate_limited with retry-after), and moderators freely", async () => {
+    const { roomId, owner } = await newRoom();
+    await call("PATCH /rooms/{roomId}", { as: owner, params: [roomId], body: { slowModeSeconds: 120 } });
+    const poster = uniqueId("poster");
+
+    const first = await send(roomId, poster, "first");
+    const second = await send(roomId, poster);
+    const replay = await send(roomId, poster, "first");
+    const ownerPosts = [await send(roomId, owner), await send(roomId, owner)];
+    const other = await send(roomId, uniqueId("other"));
+
+    expect(status(first)).toBe(201);
+    expect([status(second), errorCode(second)]).toEqual([429, "rate_limited"]);
+    const retryAfter = Number(second.headers?.["retry-after"]);
+    expect(retryAfter).toBeGreaterThan(100);
+    expect(retryAfter).toBeLessThanOrEqual(120);
+    // The accepted send's repeat is answered with its message, not refused.
+    expect(status(replay)).toBe(200);
+    expect(json(replay)).toEqual(json(first));
+    expect(ownerPosts.map(status)).toEqual([201, 201]);
+    expect(status(other)).toBe(201);
+  });
+
+  it("accepts one of two posts made at the same instant, and lets posts through again once it is off", async () => {
+    const { roomId, owner } = await newRoom();
+    await call("PATCH /rooms/{roomId}", { as: owner, params: [roomId], body: { slowModeSeconds: 60 } });
+    const poster = uniqueId("poster");
+
+    const results = await Promise.all(Array.from({ length: 4 }, () => send(roomId, poster)));
+    await call("PATCH /rooms/{roomId}", { as: owner, params: [roomId], body: { slowModeSeconds: 0 } });
+    const afterOff = await send(roomId, poster);
+
+    expect(results.map(status).sort()).toEqual([201, 429, 429, 429]);
+    expect(status(afterOff)).toBe(201);
+  });
+});

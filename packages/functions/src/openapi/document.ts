@@ -59,6 +59,8 @@ const schemas = {
   RoomKind: Types.RoomKind,
   RoomName: Types.RoomName,
   CreateRoomRequest: Types.CreateRoomRequest,
+  UpdateRoomRequest: Types.UpdateRoomRequest,
+  SlowModeSeconds: Types.SlowModeSeconds,
   RoomResponse: Types.RoomResponse,
   GetRoomResponse: Types.GetRoomResponse,
   MyRoom: Types.MyRoom,
@@ -119,6 +121,16 @@ const fields: Partial<Record<keyof typeof schemas, JsonSchema>> = {
     maxLength: Limits.roomNameMaxLength,
     description: `Trimmed, then 1–${Limits.roomNameMaxLength} ${codePoints}; no control characters.`,
     examples: ["Team A"],
+  },
+  UpdateRoomRequest: {
+    type: "object",
+    properties: {
+      name: { $ref: "#/components/schemas/RoomName" },
+      slowModeSeconds: { $ref: "#/components/schemas/SlowModeSeconds" },
+    },
+    additionalProperties: false,
+    minProperties: 1,
+    description: "At least one of the fields; nothing else.",
   },
   BanReason: {
     type: "string",

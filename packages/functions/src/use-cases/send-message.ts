@@ -2,6 +2,7 @@ import * as Blocklist from "@chat/core/blocklist";
 import * as Message from "@chat/core/message";
 import * as RateLimit from "@chat/core/rate-limit";
 import * as Room from "@chat/core/room";
+import { Limits } from "@chat/types";
 import { moderate } from "../integrations/moderation";
 import { type Logger, MetricUnit, metrics } from "../observability";
 import { config } from "../runtime-config";
@@ -9,9 +10,9 @@ import { config } from "../runtime-config";
 /**
  * Sending a message, whichever edge it came through (REST or the socket): the sender's rate limit, whether they may
  * post to the room (`Room.preparePost`: creates an unknown room with them as owner, makes a first poster to a
- * public room a member; banned, muted and outsiders of private and direct rooms are refused), moderation (the
- * room's blocklist, then the stage's hook; a replay of an accepted send skips both), the store (idempotent by
- * `clientMessageId`), the log line and the metrics.
+ * public room a member; banned, muted and outsiders of private and direct rooms are refused), the room's slow
+ * mode, moderation (the room's blocklist, then the stage's hook; a replay of an accepted send skips both), the store
+ * (idempotent by `clientMessageId`), the log line and the metrics.
  */
 export const sendMessage = async (
   input: Message.SendInput,
@@ -24,11 +25,12 @@ export const sendMessage = async (
     subject: input.userId,
     max: config.settings.limits.sendsPerMinute,
   });
-  await Room.preparePost(
+  const access = await Room.preparePost(
     input.roomId,
     { userId: input.userId, username: input.username, admin },
     { alongside: rateLimit },
   );
+  await slowMode(input, access, admin);
   const result = await Message.send(await moderated(input, log));
   const { message, created } = result;
   log.info(
@@ -56,9 +58,26 @@ const moderated = async (input: Message.SendInput, log: Logger): Promise<Message
   if (!hook) return input;
   const { text } = await moderate(
     hook,
-    // Replies (issue 13) pass their parentId here.
-    { roomId: input.roomId, userId: input.userId, text: input.text, parentId: null },
+    { roomId: input.roomId, userId: input.userId, text: input.text, parentId: input.parentId ?? null },
     log,
   );
   return { ...input, text };
+};
+
+/**
+ * A room in slow mode lets each user below moderator (stage admins are owners) post once per `slowModeSeconds`:
+ * one conditional write per (room, user), so two posts at the same instant cannot both pass. A repeat of an accepted
+ * send (its `clientMessageId`) is let through to be answered with the first message.
+ */
+const slowMode = async (input: Message.SendInput, access: Room.Access, admin: boolean): Promise<void> => {
+  const seconds = access.room?.slowModeSeconds ?? 0;
+  const role = access.membership?.role;
+  if (seconds <= 0 || admin || role === "owner" || role === "moderator") return;
+  if (await Message.isRepeat(input)) return;
+  await RateLimit.pace({
+    scope: `slow:${input.roomId}`,
+    subject: input.userId,
+    intervalMs: Math.min(seconds, Limits.slowModeMaxSeconds) * 1000,
+    message: `This room is in slow mode: one message per ${seconds} s`,
+  });
 };
