@@ -1,3 +1,4 @@
+import { WebhookEventType } from "@chat/types";
 import { describe, expect, it } from "vitest";
 import { eventId, eventMappings, eventsOf, type StreamChange } from "./events";
 
@@ -33,8 +34,8 @@ describe("webhook events from stream records", () => {
     expect(eventsOf(change({ eventName: "MODIFY" }))).toEqual([]);
   });
 
-  it("leaves a typed slot for the events of issue 13", () => {
-    expect(eventMappings["message.updated"]).toBeNull();
-    expect(eventMappings["reaction.removed"]).toBeNull();
+  it("maps every event type of the contract (edits, deletes and reactions too)", () => {
+    expect(Object.entries(eventMappings).filter(([, mapping]) => mapping === null)).toEqual([]);
+    expect(Object.keys(eventMappings).sort()).toEqual([...WebhookEventType.options].sort());
   });
 });
