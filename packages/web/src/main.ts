@@ -285,7 +285,10 @@ const enterRoom = (roomId: string) => {
   view.unread = 0;
   storage.saveRoom(roomId);
   saveFollowed();
+  // The room panel names a direct room after the other person once it has read the members.
   ui.roomTitle.textContent = roomId;
+  ui.roomTitle.dataset.roomId = roomId;
+  ui.roomTitle.removeAttribute("title");
   document.title = `#${roomId} · Chat`;
   ui.composerError.textContent = "";
   // One list in the page at a time, so `#messages` is always the room shown.

@@ -13,6 +13,9 @@ export interface RoomPanelHost {
 
 const rank: Record<Role, number> = { member: 0, moderator: 1, owner: 2 };
 
+/** A direct room's id: `dm-` and 40 hex digits, derived from its two users (see @chat/core's room/direct.ts). */
+const DIRECT_ROOM = /^dm-[0-9a-f]{40}$/;
+
 /** An error as one line for the page: the API's message, or the first issue of a refused input. */
 export const explain = (error: unknown): string => {
   if (!(error instanceof ChatApiError)) return error instanceof Error ? error.message : String(error);
@@ -103,6 +106,13 @@ export class RoomPanel {
 
   #render(roomId: string, members: Member[], me: string | undefined): void {
     this.#known = new Set(members.map(({ userId }) => userId));
+    const direct = DIRECT_ROOM.test(roomId);
+    // A direct room's id says nothing to a person: its title is the other one's name (the id stays in the tooltip).
+    const other = direct ? members.find(({ userId }) => userId !== me) : undefined;
+    if (other) {
+      ui.roomTitle.textContent = other.username;
+      ui.roomTitle.title = roomId;
+    }
     const mine = members.find(({ userId }) => userId === me)?.role;
     // Moderators and owners may delete anyone's message: the list shows them every message's delete button.
     document.body.dataset.moderates = String(mine === "owner" || mine === "moderator");
@@ -117,13 +127,34 @@ export class RoomPanel {
       name.title = member.userId;
       item.append(avatar, name, element("span", "role", member.role));
       if (member.mutedUntil !== null) item.append(element("span", "role muted", "muted"));
-      if (member.userId === me) item.append(element("span", "you", "you"));
-      else if (mine !== undefined && rank[mine] > rank[member.role])
+      if (member.userId === me) {
+        item.append(element("span", "you", "you"));
+        // Nobody leaves a direct room; anywhere else one may (the last owner is told why not).
+        if (!direct) item.append(this.#leaveButton(roomId));
+      } else if (mine !== undefined && rank[mine] > rank[member.role])
         item.append(this.#actions(roomId, member));
       return item;
     });
     ui.roster.replaceChildren(...items);
     ui.rosterCount.textContent = String(members.length);
+  }
+
+  /** Leaves the room (the membership, not only the following): the API then ends its subscription ("left"). */
+  #leaveButton(roomId: string): HTMLElement {
+    const button = element("button", "member-action leave-room", "Leave");
+    button.type = "button";
+    button.title = `Leave #${roomId}`;
+    button.setAttribute("aria-label", `Leave #${roomId}`);
+    button.addEventListener("click", () => {
+      const client = this.#host.client();
+      client?.leaveRoom(roomId).then(
+        () => this.clear(),
+        (error: unknown) => {
+          ui.rosterError.textContent = `Could not leave #${roomId}: ${explain(error)}`;
+        },
+      );
+    });
+    return button;
   }
 
   /** Remove, ban and mute (or unmute) buttons for a member below this user. */

@@ -44,6 +44,8 @@ const person = async (name: string): Promise<Page> => {
 const live = (page: Page) => page.locator('#status[data-status="live"]').waitFor();
 const userIdOf = async (page: Page) => (await page.locator("#me-id").textContent()) ?? "";
 const title = async (page: Page) => (await page.locator("#room-title").textContent()) ?? "";
+const roomShown = async (page: Page) =>
+  (await page.locator("#room-title").getAttribute("data-room-id")) ?? "";
 const say = async (page: Page, text: string) => {
   await page.fill("#message-input", text);
   await page.press("#message-input", "Enter");
@@ -75,11 +77,11 @@ describe("rooms people belong to, on the chat page in Chromium", () => {
     const [aliceId, bobId] = [await userIdOf(alice), await userIdOf(bob)];
 
     await startDirect(alice, bobId);
-    await alice.locator("#room-title", { hasText: /^dm-/ }).waitFor();
-    const dm = await title(alice);
+    await alice.locator('#room-title[data-room-id^="dm-"]').waitFor();
+    const dm = await roomShown(alice);
     await say(alice, "Hi Bob, just between us");
     await startDirect(bob, aliceId);
-    await bob.locator("#room-title", { hasText: dm }).waitFor();
+    await bob.locator(`#room-title[data-room-id="${dm}"]`).waitFor();
     await shows(bob, "Hi Bob, just between us");
     await say(bob, "Hi Alice, nobody else sees this");
     await shows(alice, "Hi Alice, nobody else sees this");
@@ -89,7 +91,12 @@ describe("rooms people belong to, on the chat page in Chromium", () => {
       .filter({ hasText: `You may not read #${dm}` })
       .waitFor();
 
-    expect(await title(bob)).toBe(dm);
+    // A direct room is titled after the other person, not its id.
+    await bob.locator("#room-title", { hasText: "Alice" }).waitFor();
+    await alice.locator("#room-title", { hasText: "Bob" }).waitFor();
+    expect(await roomShown(bob)).toBe(dm);
+    expect(await title(bob)).toBe("Alice");
+    expect(await bob.locator(".leave-room").count()).toBe(0);
     expect(await texts(alice)).toEqual(["Hi Bob, just between us", "Hi Alice, nobody else sees this"]);
     expect(await texts(carol)).toEqual([]);
     expect(await carol.locator("#status").getAttribute("data-status")).toBe("live");
@@ -134,6 +141,25 @@ describe("rooms people belong to, on the chat page in Chromium", () => {
     expect(problems).toEqual([]);
     await screenshot(bob, "bob-banned");
     await screenshot(alice, "alice-owner");
+  });
+
+  it("lets a member leave a room with its Leave button, and tells the last owner why they cannot", async () => {
+    const carolId = await userIdOf(carol);
+    await openRoom(carol, "townhall");
+    await carol.locator('#room-title[data-room-id="townhall"]').waitFor();
+    await say(carol, "Carol was here");
+    await shows(alice, "Carol was here");
+    await carol.locator(`[data-testid="room-member"][data-user-id="${carolId}"] .leave-room`).click();
+    await notice(carol).filter({ hasText: "You left #townhall" }).waitFor();
+    await alice
+      .locator(`[data-testid="room-member"][data-user-id="${carolId}"]`)
+      .waitFor({ state: "detached" });
+
+    const aliceId = await userIdOf(alice);
+    await alice.locator(`[data-testid="room-member"][data-user-id="${aliceId}"] .leave-room`).click();
+    await alice.locator("#roster-error", { hasText: "Could not leave #townhall" }).waitFor();
+    expect(await roomShown(alice)).toBe("townhall");
+    expect(await alice.locator("#message-input").isDisabled()).toBe(false);
   });
 
   it("shows a room's slow mode in its header", async () => {
