@@ -258,6 +258,7 @@ describe("ChatClient answers outside the contract", () => {
     expect((error as ChatProtocolError).issues.map(({ path }) => path)).toEqual([
       "rooms.0.roomId",
       "rooms.0.createdAt",
+      "rooms.0.slowModeSeconds",
     ]);
   });
 });
