@@ -113,9 +113,9 @@ describe("pnpm replay", () => {
 
   it("replays a batch the broadcaster gave up on, from the failure record the stream poller queued as Lambda would", async () => {
     const erin = await listen("replay-e2e", "erin");
-    // The one connection's posts fail for the first delivery and its one retry (each post is 3 attempts of the
-    // SDK's own): the poller gives the batch up, and the replay's post gets through.
-    stack.failPosts(500, 6);
+    // The broadcaster fails the first delivery and its one retry (a failing post alone no longer does: it is retried
+    // for that connection inside the invocation): the poller gives the batch up, and the replay's post gets through.
+    stack.failBroadcasts(2);
     const lost = await post("replay-e2e", "never pushed");
     const queued = await waitForRecord(stack.failureQueue);
     expect(messagesOf(erin, lost.id)).toBe(0);

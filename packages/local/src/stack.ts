@@ -84,6 +84,11 @@ export interface LocalStack {
   failureQueue: FailureQueue;
   /** Failure injection, for tests: make the management API answer posts with errors for a while. */
   failPosts(status: number, count: number): void;
+  /**
+   * For the replay test: the next `count` invocations of the broadcaster fail (as a crashed or timed-out Lambda
+   * does), so the poller retries the batch and then gives it up to the failure queue.
+   */
+  failBroadcasts(count: number): void;
   /** For the bench's fan-out baseline: a frame sent straight down every open socket; returns how many. */
   sendToAll(data: string): number;
   /** The webhook deliveries that exhausted their retries (the failure queue's messages, JSON). */
@@ -182,9 +187,14 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     const functions = await loadFunctions();
     worker = functions.fanOutWorker;
     const failures = memoryQueue();
+    let broadcastsToFail = 0;
     const poller = await startStreamPoller({
       tableName,
-      invoke: functions.broadcaster,
+      invoke: (event) => {
+        if (broadcastsToFail <= 0) return functions.broadcaster(event);
+        broadcastsToFail--;
+        return Promise.reject(new Error("an injected broadcaster failure"));
+      },
       onFailure: failures.send,
       ...(options.streamRetries !== undefined && { maxRetries: options.streamRetries }),
     });
@@ -220,6 +230,9 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       settings,
       failureQueue: failures.queue,
       failPosts: socketApi.failPosts,
+      failBroadcasts: (count: number) => {
+        broadcastsToFail = count;
+      },
       sendToAll: socketApi.sendToAll,
       webhookFailures: webhooks.queue.deadLetters,
       fanOut: { invocations: lambda.invocations, idle: lambda.idle, failed: lambda.failed },
