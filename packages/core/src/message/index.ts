@@ -10,6 +10,6 @@ export {
 } from "./message-entity";
 export { postedBetween } from "./posted-between";
 export * as Reaction from "./reaction";
-export { earlier, isRepeat, type SendInput, type SendResult, send } from "./send";
+export { isRepeat, type SendInput, type SendResult, send } from "./send";
 export { changeOf, fromStreamImage, type MessageChange } from "./stream-image";
 export { type AroundResult, around, replies } from "./thread";

@@ -152,21 +152,6 @@ const refuseParent = async (roomId: string, parentId: string): Promise<never> =>
   throw new AppError("unavailable", "Storage is busy, please retry");
 };
 /**
- * The message an earlier send of `(roomId, userId, clientMessageId)` stored within 24 hours, or null (always null
- * without a `clientMessageId`): lets a caller skip work a replay does not need. A consistent GetItem (1 RCU) and,
- * when found, a second one.
- */
-export const earlier = (input: SendInput): Promise<ChatMessage | null> =>
-  storage(async () => {
-    const { roomId, userId, clientMessageId } = input;
-    if (clientMessageId === undefined) return null;
-    const key = await IdempotencyEntity.get({ roomId, userId, clientMessageId }).go({ consistent: true });
-    if (!key.data || key.data.expiresAt < epochSeconds()) return null;
-    const first = await MessageEntity.get({ roomId, id: key.data.messageId }).go({ consistent: true });
-    return first.data ? toChatMessage(first.data) : null;
-  });
-
-/**
  * Whether a send repeats an accepted one (the same `clientMessageId` of the same user in the same room, within 24
  * hours): one strongly consistent GetItem of its idempotency key (1 RCU). False without a `clientMessageId`.
  */

@@ -19,19 +19,29 @@ export const sendMessage = async (
   log: Logger,
   { admin = false }: { admin?: boolean } = {},
 ): Promise<Message.SendResult> => {
-  // The rate limit and the room's access read go out together: one round trip, not two, before the store.
+  // The rate limit, the room's access read and its blocklist read go out together: one round trip, not three,
+  // before the store.
   const rateLimit = RateLimit.hit({
     scope: "send",
     subject: input.userId,
     max: config.settings.limits.sendsPerMinute,
   });
+  const blocklist = Blocklist.words(input.roomId);
+  // Awaited below, after the decision: until then a failure of it must not go unhandled.
+  blocklist.catch(() => undefined);
   const access = await Room.preparePost(
     input.roomId,
     { userId: input.userId, username: input.username, admin },
     { alongside: rateLimit },
   );
-  await slowMode(input, access, admin);
-  const result = await Message.send(await moderated(input, log));
+  // Slow mode and moderation both let a repeat of an accepted send through: one read of its key serves both.
+  let repeat: Promise<boolean> | undefined;
+  const isRepeat = () => {
+    repeat ??= Message.isRepeat(input);
+    return repeat;
+  };
+  await slowMode(input, access, admin, isRepeat);
+  const result = await Message.send(await moderated(input, await blocklist, isRepeat, log));
   const { message, created } = result;
   log.info(
     { messageId: message.id, roomId: message.roomId, created },
@@ -45,15 +55,19 @@ export const sendMessage = async (
 };
 
 /**
- * The input to store once moderation passed it: the blocklist (one GetItem, 0.5 RCU) and the hook, when the stage
- * has one, may refuse it (422 `blocked`) or replace its text. A repeat of an accepted send is returned as it is
- * (the store then answers the replay) so that the hook is not asked twice.
+ * The input to store once moderation passed it: the room's blocklist `words` and the hook, when the stage has one,
+ * may refuse it (422 `blocked`) or replace its text. A repeat of an accepted send is returned as it is (the store
+ * then answers the replay) so that the hook is not asked twice.
  */
-const moderated = async (input: Message.SendInput, log: Logger): Promise<Message.SendInput> => {
+const moderated = async (
+  input: Message.SendInput,
+  words: string[],
+  isRepeat: () => Promise<boolean>,
+  log: Logger,
+): Promise<Message.SendInput> => {
   const hook = config.settings.integrations.moderation;
-  const words = await Blocklist.words(input.roomId);
   if (!hook && words.length === 0) return input;
-  if (input.clientMessageId !== undefined && (await Message.earlier(input))) return input;
+  if (await isRepeat()) return input;
   Blocklist.assertAllowed(input.text, words);
   if (!hook) return input;
   const { text } = await moderate(
@@ -69,11 +83,16 @@ const moderated = async (input: Message.SendInput, log: Logger): Promise<Message
  * one conditional write per (room, user), so two posts at the same instant cannot both pass. A repeat of an accepted
  * send (its `clientMessageId`) is let through to be answered with the first message.
  */
-const slowMode = async (input: Message.SendInput, access: Room.Access, admin: boolean): Promise<void> => {
+const slowMode = async (
+  input: Message.SendInput,
+  access: Room.Access,
+  admin: boolean,
+  isRepeat: () => Promise<boolean>,
+): Promise<void> => {
   const seconds = access.room?.slowModeSeconds ?? 0;
   const role = access.membership?.role;
   if (seconds <= 0 || admin || role === "owner" || role === "moderator") return;
-  if (await Message.isRepeat(input)) return;
+  if (await isRepeat()) return;
   await RateLimit.pace({
     scope: `slow:${input.roomId}`,
     subject: input.userId,
