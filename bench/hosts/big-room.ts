@@ -1,6 +1,6 @@
 import { startLambdaInvoke } from "@chat/local/lambda-invoke";
 import { startManagementSink } from "@chat/local/management-sink";
-import type { ServerFrame } from "@chat/types";
+import { newMessageState, type ServerFrame } from "@chat/types";
 import type { Context } from "aws-lambda";
 import { ulid } from "ulid";
 
@@ -85,11 +85,7 @@ const frame = (roomId: string): ServerFrame => ({
     text: "a message for a big room",
     createdAt: new Date().toISOString(),
     clientMessageId: null,
-    parentId: null,
-    replyCount: 0,
-    editedAt: null,
-    deletedAt: null,
-    reactions: [],
+    ...newMessageState(),
   },
 });
 

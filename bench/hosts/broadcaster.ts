@@ -4,7 +4,7 @@ import { ConnectionEntity } from "@chat/core/connection";
 import { tableName } from "@chat/core/dynamo";
 import { encodeFrame, postToConnection } from "@chat/functions/management-api";
 import { handler } from "@chat/functions/stream/broadcast";
-import type { ChatMessage } from "@chat/types";
+import { type ChatMessage, newMessageState } from "@chat/types";
 import type { DynamoDBStreamEvent } from "aws-lambda";
 import { messageItem } from "../lib/items";
 import { createTable } from "../lib/table";
@@ -23,11 +23,7 @@ const message = (roomId: string): ChatMessage => ({
   text: "a message for everyone",
   createdAt: new Date().toISOString(),
   clientMessageId: null,
-  parentId: null,
-  replyCount: 0,
-  editedAt: null,
-  deletedAt: null,
-  reactions: [],
+  ...newMessageState(),
 });
 
 /** Writes `count` connection rows in the room, as `$connect` leaves them (a minute old: past the handshake). */

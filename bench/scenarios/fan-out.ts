@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { Connection } from "@chat/core";
+import { newMessageState } from "@chat/types";
 import { drainStream } from "../lib/drain";
 import { httpClient, postMessage } from "../lib/http";
 import { arrivals, type Listener, listen } from "../lib/listener";
@@ -64,11 +65,7 @@ export const run = async (context: BenchContext): Promise<ScenarioResult> => {
           text,
           createdAt: new Date().toISOString(),
           clientMessageId: null,
-          parentId: null,
-          replyCount: 0,
-          editedAt: null,
-          deletedAt: null,
-          reactions: [],
+          ...newMessageState(),
         },
       });
       const last = frames.expect(text, size, 30_000);

@@ -1,5 +1,5 @@
 import type { AddressInfo } from "node:net";
-import type { ChatMessage } from "@chat/types";
+import { type ChatMessage, newMessageState } from "@chat/types";
 import { decodeTime, ulid } from "ulid";
 import { afterEach, describe, expect, it } from "vitest";
 import { WebSocketServer } from "ws";
@@ -236,11 +236,7 @@ describe("RealtimeConnection: clock skew between writers", () => {
     return {
       ...item,
       clientMessageId: null,
-      parentId: null,
-      replyCount: 0,
-      editedAt: null,
-      deletedAt: null,
-      reactions: [],
+      ...newMessageState(),
     };
   };
 

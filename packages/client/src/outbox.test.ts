@@ -1,4 +1,4 @@
-import type { ChatMessage, ClientFrame } from "@chat/types";
+import { type ChatMessage, type ClientFrame, newMessageState } from "@chat/types";
 import { afterEach, describe, expect, it } from "vitest";
 import { ChatApiError } from "./errors";
 import { Outbox, type PendingMessage } from "./outbox";
@@ -18,11 +18,7 @@ const stored = (roomId: string, { text, clientMessageId }: SendInput): ChatMessa
   text,
   createdAt: "2026-11-29T20:00:00.000Z",
   clientMessageId: clientMessageId ?? null,
-  parentId: null,
-  replyCount: 0,
-  editedAt: null,
-  deletedAt: null,
-  reactions: [],
+  ...newMessageState(),
 });
 
 const outboxWith = ({ open, ackTimeoutMs = 10_000 }: { open: boolean; ackTimeoutMs?: number }) => {

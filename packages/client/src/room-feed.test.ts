@@ -1,4 +1,4 @@
-import type { ChatMessage, GetMessagesResponse } from "@chat/types";
+import { type ChatMessage, type GetMessagesResponse, newMessageState } from "@chat/types";
 import { decodeTime, isValid, ulid } from "ulid";
 import { describe, expect, it } from "vitest";
 import type { HistoryQuery } from "./rest-api";
@@ -17,11 +17,7 @@ const storedAt = (at: number, text = `at ${at - T}`): ChatMessage => ({
   text,
   createdAt: new Date(at).toISOString(),
   clientMessageId: null,
-  parentId: null,
-  replyCount: 0,
-  editedAt: null,
-  deletedAt: null,
-  reactions: [],
+  ...newMessageState(),
 });
 
 const historyOf = (stored: ChatMessage[]) => {

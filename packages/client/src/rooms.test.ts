@@ -1,6 +1,6 @@
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { ChatMessage } from "@chat/types";
+import { type ChatMessage, newMessageState } from "@chat/types";
 import { afterEach, describe, expect, it } from "vitest";
 import { type WebSocket, WebSocketServer } from "ws";
 import { clientFor, uniqueRoom, useLocalStack, waitFor } from "../test/stack";
@@ -97,11 +97,7 @@ const message = (roomId: string, id: string): ChatMessage => ({
   text: "after the ban",
   createdAt: "2026-11-29T21:00:00.000Z",
   clientMessageId: null,
-  parentId: null,
-  replyCount: 0,
-  editedAt: null,
-  deletedAt: null,
-  reactions: [],
+  ...newMessageState(),
 });
 
 describe("RealtimeConnection: rooms the API ends or refuses (stand-in socket server)", () => {

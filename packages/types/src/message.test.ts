@@ -4,6 +4,7 @@ import {
   ChatMessage,
   GetMessagesQuery,
   GetMessagesResponse,
+  newMessageState,
   RoomPath,
   SendMessageRequest,
   SendMessageResponse,
@@ -34,6 +35,12 @@ const message: ChatMessage = {
 };
 
 describe("ChatMessage", () => {
+  it("is whole with newMessageState(): a new top-level message's fields", () => {
+    const { id, roomId, userId, username, text, createdAt, clientMessageId } = message;
+    const built = { id, roomId, userId, username, text, createdAt, clientMessageId, ...newMessageState() };
+    expect(v.parse(ChatMessage, built)).toEqual(message);
+  });
+
   it("accepts a message without a clientMessageId as null", () => {
     const result = v.safeParse(ChatMessage, message);
 

@@ -43,6 +43,15 @@ export const ChatMessage = v.object({
 export type ChatMessage = v.InferOutput<typeof ChatMessage>;
 
 /**
+ * The state of a top-level message as first stored: no replies, never edited or deleted, no reactions. For code that
+ * builds a `ChatMessage` itself (an optimistic UI, tests, benches): `{ id, roomId, ..., ...newMessageState() }`.
+ */
+export const newMessageState = (): Pick<
+  ChatMessage,
+  "parentId" | "replyCount" | "editedAt" | "deletedAt" | "reactions"
+> => ({ parentId: null, replyCount: 0, editedAt: null, deletedAt: null, reactions: [] });
+
+/**
  * Body of `POST /rooms/{roomId}/messages`. Unknown keys are rejected, so a misspelt field fails loudly.
  * `userId` and `username` may be left out when the stage requires tokens (the token names the sender); a stage
  * without tokens requires both, which the edge checks since only it knows the stage's mode.
