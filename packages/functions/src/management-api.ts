@@ -1,6 +1,5 @@
 import { createHash } from "node:crypto";
-import { Agent as HttpAgent, type IncomingMessage } from "node:http";
-import { Agent as HttpsAgent } from "node:https";
+import type { IncomingMessage } from "node:http";
 import {
   ApiGatewayManagementApiClient,
   ApiGatewayManagementApiServiceException,
@@ -20,7 +19,8 @@ import { Resource } from "sst/resource";
 /** How many `postToConnection` calls one invocation keeps in flight. */
 export const POST_CONCURRENCY = 100;
 
-// The SDK's default agent caps sockets at 50, which would silently cap the broadcaster's concurrency.
+// The SDK's default agent caps sockets at 50, which would silently cap the broadcaster's concurrency. Options, not
+// agents: the handler imports `node:http` only for a plain-http endpoint (locally), not at init (see core's dynamo.ts).
 const agentOptions = { keepAlive: true, maxSockets: POST_CONCURRENCY };
 
 let client: ApiGatewayManagementApiClient | undefined;
@@ -33,8 +33,8 @@ export const managementApi = (): ApiGatewayManagementApiClient => {
   client ??= new ApiGatewayManagementApiClient({
     endpoint: Resource.Realtime.managementEndpoint,
     requestHandler: new NodeHttpHandler({
-      httpAgent: new HttpAgent(agentOptions),
-      httpsAgent: new HttpsAgent(agentOptions),
+      httpAgent: agentOptions,
+      httpsAgent: agentOptions,
       connectionTimeout: 1_000,
       requestTimeout: 3_000,
     }),

@@ -1,4 +1,4 @@
-import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
+import type { LambdaClient } from "@aws-sdk/client-lambda";
 import type * as Connection from "@chat/core/connection";
 import { type ServerFrame, ServerFrame as ServerFrameSchema } from "@chat/types";
 import { Resource } from "sst/resource";
@@ -51,9 +51,12 @@ const workerName = (): string => {
 
 /**
  * Starts a fan-out worker on a shard: an asynchronous invocation (`Event`: Lambda queues it and answers 202 at
- * once), so the broadcaster never waits for the posts. Throws when it could not be queued.
+ * once), so the broadcaster never waits for the posts. Throws when it could not be queued. The Lambda client loads
+ * on the first big room (a chunk of its own when bundled): a broadcaster that only ever serves small rooms never
+ * reads it, and its cold start does not either.
  */
 export const dispatch = async (shard: Shard): Promise<void> => {
+  const { LambdaClient, InvokeCommand } = await import("@aws-sdk/client-lambda");
   lambda ??= new LambdaClient({});
   await lambda.send(
     new InvokeCommand({
