@@ -139,11 +139,9 @@ export const update = (roomId: string, changes: UpdateInput, caller: Caller): Pr
 export const check = (action: Action, roomId: string, caller: Caller): Promise<void> =>
   storage(async () => authorize(action, { ...(await accessFor(roomId, caller)), caller }));
 
-/** `access`, with `general` present before its row is written. */
-const accessFor = async (roomId: string, caller: Caller): Promise<Access> => {
-  const access = accessOf(await load(roomId, [caller.userId]), caller);
-  return access.room || roomId !== DEFAULT_ROOM_ID ? access : { ...access, room: generalRoom() };
-};
+/** The caller's access to a room (`general` is there before its row is written: `load` sees to it). */
+const accessFor = async (roomId: string, caller: Caller): Promise<Access> =>
+  accessOf(await load(roomId, [caller.userId]), caller);
 
 /**
  * A page of the public rooms, by id: one Query of `gsi1` (the index holds what a room shows): 0.5 RCU per 4 KB,
@@ -244,20 +242,27 @@ const existingDirect = async (roomId: string, caller: Caller): Promise<RoomShape
  * to a room that does not exist creates it public with the poster as owner (room + member rows in one transaction
  * and their `gsi1` entries: 6 WCU); a first post to a public room makes the poster a member (row and `gsi1` entry:
  * 2 WCU); `general`'s row is written on first use (2 WCU, once per process).
- * A member posting to their room costs the access read alone (one BatchGetItem, 1.5 RCU) and no write.
+ * A member posting to their room costs the access read alone (one BatchGetItem of the room, member, ban and
+ * blocklist rows: 2 RCU) and no write.
  * Throws `forbidden` when banned, muted, not a member of a private room or not one of a direct room's two users.
  * `alongside` (the sender's rate limit) runs at the same time as the access read, saving a round trip; nothing is
- * decided or written unless it resolves.
+ * decided or written unless it resolves. The room's blocklist comes back with the access, read in the same request.
  */
 export const preparePost = (
   roomId: string,
   caller: Caller,
   { alongside }: { alongside?: Promise<unknown> } = {},
-): Promise<Access> =>
+): Promise<PostAccess> =>
   storage(async () => {
-    const [access] = await Promise.all([accessFor(roomId, caller), alongside]);
-    return prepare(roomId, caller, 1, access);
+    const [loaded] = await Promise.all([load(roomId, [caller.userId], { blocklist: true }), alongside]);
+    return { ...(await prepare(roomId, caller, 1, accessOf(loaded, caller))), blocklist: loaded.blocklist };
   });
+
+/** What a send needs to know: the caller's access, and the room's blocklist read in the same request. */
+export interface PostAccess extends Access {
+  /** The room's blocklist (folded words), [] when it has none. */
+  blocklist: string[];
+}
 
 const prepare = async (roomId: string, caller: Caller, attempt: number, read?: Access): Promise<Access> => {
   const access = read ?? (await accessFor(roomId, caller));

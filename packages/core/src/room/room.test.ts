@@ -179,6 +179,18 @@ describe("Room.access and Room.preparePost", () => {
     await expect(Room.preparePost(roomId, owner)).resolves.toMatchObject({ membership: { role: "owner" } });
   });
 
+  it("returns the room's blocklist with the access, and none for a room without one", async () => {
+    const roomId = unique("words");
+    const owner = user(`o-${roomId}`);
+    await Room.create({ roomId, kind: "public" }, owner);
+    await (await import("../blocklist")).put(roomId, owner, ["Spam", "eggs"]);
+
+    expect((await Room.preparePost(roomId, owner)).blocklist).toEqual(["eggs", "spam"]);
+    expect((await Room.preparePost(unique("plain"), owner)).blocklist).toEqual([]);
+    // Only a send asks for it: the other edges' access carries no blocklist.
+    expect(await Room.access(roomId, owner)).not.toHaveProperty("blocklist");
+  });
+
   it("lets general be posted to, and lists it with its first poster as a member", async () => {
     const poster = user(unique("g"));
     await Room.preparePost("general", poster);

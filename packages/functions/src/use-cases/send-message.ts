@@ -19,16 +19,13 @@ export const sendMessage = async (
   log: Logger,
   { admin = false }: { admin?: boolean } = {},
 ): Promise<Message.SendResult> => {
-  // The rate limit, the room's access read and its blocklist read go out together: one round trip, not three,
-  // before the store.
+  // The rate limit and the room's access read (with its blocklist) go out together: one round trip before the
+  // store.
   const rateLimit = RateLimit.hit({
     scope: "send",
     subject: input.userId,
     max: config.settings.limits.sendsPerMinute,
   });
-  const blocklist = Blocklist.words(input.roomId);
-  // Awaited below, after the decision: until then a failure of it must not go unhandled.
-  blocklist.catch(() => undefined);
   const access = await Room.preparePost(
     input.roomId,
     { userId: input.userId, username: input.username, admin },
@@ -41,7 +38,7 @@ export const sendMessage = async (
     return repeat;
   };
   await slowMode(input, access, admin, isRepeat);
-  const result = await Message.send(await moderated(input, await blocklist, isRepeat, log));
+  const result = await Message.send(await moderated(input, access.blocklist, isRepeat, log));
   const { message, created } = result;
   log.info(
     { messageId: message.id, roomId: message.roomId, created },
@@ -85,7 +82,7 @@ const moderated = async (
  */
 const slowMode = async (
   input: Message.SendInput,
-  access: Room.Access,
+  access: Room.PostAccess,
   admin: boolean,
   isRepeat: () => Promise<boolean>,
 ): Promise<void> => {
