@@ -1,6 +1,10 @@
 import { deepStrictEqual } from "node:assert/strict";
+import { BanEntity } from "@chat/core/ban";
+import { BlocklistEntity } from "@chat/core/blocklist";
+import { MemberEntity } from "@chat/core/member";
 import { IdempotencyEntity, MessageEntity } from "@chat/core/message";
 import { RateLimitEntity } from "@chat/core/rate-limit";
+import { RoomEntity } from "@chat/core/room";
 import { Limits } from "@chat/types";
 
 // The DynamoDB requests a send makes, written out by hand for the baselines so that they pay nothing for ElectroDB,
@@ -63,6 +67,23 @@ export const hitSendLimit = (tableName: string, userId: string, nowSeconds: numb
   };
 };
 
+/**
+ * `Room.preparePost`'s access read, sent with the rate limit: one BatchGetItem of the room, the sender's member and
+ * ban rows, and the room's blocklist.
+ */
+export const accessRead = (tableName: string, roomId: string, userId: string) => ({
+  RequestItems: {
+    [tableName]: {
+      Keys: [
+        { pk: `$chat#roomId_${roomId}`, sk: "$room_1" },
+        { pk: `$chat#roomId_${roomId}`, sk: `$member_1#userId_${userId}` },
+        { pk: `$chat#roomId_${roomId}`, sk: `$ban_1#userId_${userId}` },
+        { pk: `$chat#roomId_${roomId}`, sk: "$blocklist_1" },
+      ],
+    },
+  },
+});
+
 /** The idempotency key of a send with a `clientMessageId`, written in the message's transaction. */
 export const putIdempotencyKey = (
   tableName: string,
@@ -104,6 +125,12 @@ export const checkSameRequestsAsElectroDb = (tableName: string): void => {
       .set({ expiresAt: (window + 2) * 60 })
       .params({ response: "updated_new" }),
   );
+  deepStrictEqual(accessRead(tableName, "r", "u").RequestItems[tableName]?.Keys, [
+    RoomEntity.get({ roomId: "r" }).params().Key,
+    MemberEntity.get({ roomId: "r", userId: "u" }).params().Key,
+    BanEntity.get({ roomId: "r", userId: "u" }).params().Key,
+    BlocklistEntity.get({ roomId: "r" }).params().Key,
+  ]);
   const key = { roomId: "r", userId: "u", clientMessageId: "c", messageId: message.id };
   deepStrictEqual(
     putIdempotencyKey(tableName, key, now),
