@@ -21,8 +21,12 @@ const probe =
   "const c = process.cpuUsage(); const t = performance.now(); await import(process.argv[1]); " +
   "const u = process.cpuUsage(c); console.log(performance.now() - t, (u.user + u.system) / 1000);";
 
+// The Node.js that imports the bundles: this one, or `CHAT_BENCH_NODE` (a path), e.g. a Node 22 like Lambda's
+// `nodejs22.x` (`npm i node@22` puts one in node_modules/node/bin/node).
+const node = process.env.CHAT_BENCH_NODE ?? process.execPath;
+
 const importTime = async (file: string): Promise<{ ms: number; cpuMs: number }> => {
-  const { stdout } = await run$(process.execPath, ["--input-type=module", "-e", probe, file], {
+  const { stdout } = await run$(node, ["--input-type=module", "-e", probe, file], {
     env: environment,
   });
   const [ms, cpuMs] = (stdout.trim().split("\n").at(-1) ?? "").split(" ").map(Number);
@@ -36,6 +40,7 @@ const importTime = async (file: string): Promise<{ ms: number; cpuMs: number }> 
  */
 export const run = async (context: BenchContext): Promise<ScenarioResult> => {
   const runs = context.smoke ? 3 : 20;
+  const { stdout: version } = await run$(node, ["--version"]);
   const progress = context.progress("bundling the handlers");
   const handlers = handlerModules;
   const outDir = await mkdtemp(join(tmpdir(), "chat-bench-bundles-"));
@@ -67,6 +72,7 @@ export const run = async (context: BenchContext): Promise<ScenarioResult> => {
     const rows: Row[] = [];
     const data: Record<string, unknown> = {
       runs,
+      node: version.trim(),
       baseline: { bytes: baseline.bytes, gzipBytes: baseGzip, ms: base, cpuMs: baseCpu },
     };
     for (const bundle of [...bundles, ...parts]) {
@@ -98,7 +104,7 @@ export const run = async (context: BenchContext): Promise<ScenarioResult> => {
       data,
       notes: [
         "cold init: each handler bundled with esbuild as infra/handler.ts has SST bundle it (ESM, minified, names not kept, platform " +
-          "node, target node22, mainFields module,main, SST's banner), imported in a fresh `node` process with " +
+          `node, target node22, mainFields module,main, SST's banner), imported in a fresh Node ${version.trim()} process with ` +
           `a Lambda-like environment; the time of the import() alone (elapsed, and the process's CPU time in ` +
           `brackets); ${runs} imports per bundle, rotating the ` +
           "order; baseline = a bundle that only creates a DynamoDBClient. Bundle size: the same files. The " +

@@ -80,7 +80,7 @@ const closeAll = (sockets: WebSocket[]) =>
  * handshakes against a bare `ws` server on this machine that does nothing on connect: the floor of the sockets alone.
  */
 export const run = async (context: BenchContext): Promise<ScenarioResult> => {
-  const size = context.smoke ? 50 : 5_000;
+  const size = context.smoke ? 50 : Number(process.env.BENCH_STORM_SIZE ?? 5_000);
   // Each socket is a file descriptor here and another in the stack's process.
   if (openFiles() < size + 500) {
     throw new Error(

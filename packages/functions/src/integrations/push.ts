@@ -2,7 +2,6 @@ import * as Push from "@chat/core/push";
 import type { ChatMessage, PushPayload } from "@chat/types";
 import { Limits } from "@chat/types";
 import { Resource } from "sst/resource";
-import webpush from "web-push";
 import type { Logger } from "../observability";
 import type { PushSettings } from "./settings";
 
@@ -21,7 +20,8 @@ export const payloadOf = (message: ChatMessage): PushPayload => ({
  * Pushes a new message to the room's members who are away (no connection subscribed to it) and have a browser
  * subscription, at most once per room per 30 s each (a conditional write claims the slot): Web Push with VAPID and
  * `aes128gcm` (the `web-push` package). An endpoint answering 404 or 410 is gone: its subscription is deleted.
- * Rooms with more than `maxRoomMembers` members are skipped. Returns what happened, for the log.
+ * Rooms with more than `maxRoomMembers` members are skipped. Returns what happened, for the log. `web-push` loads
+ * on the first push (a chunk of its own when bundled): the consumer's cold start does not read it.
  */
 export const pushMessage = async (message: ChatMessage, settings: PushSettings, log: Logger) => {
   const outcome = { away: 0, pushed: 0, coalesced: 0, gone: 0, failed: 0, skipped: false };
@@ -34,6 +34,7 @@ export const pushMessage = async (message: ChatMessage, settings: PushSettings, 
     privateKey: Resource.VapidPrivateKey.value,
   };
   const payload = JSON.stringify(payloadOf(message));
+  const { default: webpush } = await import("web-push");
   await Promise.all(
     away.map(async (userId) => {
       const subscriptions = await Push.subscriptionsOf(userId);

@@ -1,9 +1,13 @@
-import { ChangeMessageVisibilityCommand, SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
+import type { SQSClient } from "@aws-sdk/client-sqs";
 import { Resource } from "sst/resource";
 import type { WebhookDelivery } from "./webhooks";
 
+// The SQS client loads on the first delivery to queue or retry (a chunk of its own when bundled): a stage without
+// webhooks never reads it, and the consumer's and the deliverer's cold starts do not either.
+const sqsLibrary = () => import("@aws-sdk/client-sqs");
 let sqs: SQSClient | undefined;
-const client = () => {
+const client = async () => {
+  const { SQSClient } = await sqsLibrary();
   sqs ??= new SQSClient({});
   return sqs;
 };
@@ -14,7 +18,8 @@ const queueUrl = () => Resource.WebhookQueue.url;
 export const enqueue = async (deliveries: readonly WebhookDelivery[]): Promise<void> => {
   for (let start = 0; start < deliveries.length; start += 10) {
     const batch = deliveries.slice(start, start + 10);
-    const { Failed = [] } = await client().send(
+    const { SendMessageBatchCommand } = await sqsLibrary();
+    const { Failed = [] } = await (await client()).send(
       new SendMessageBatchCommand({
         QueueUrl: queueUrl(),
         Entries: batch.map((delivery, index) => ({
@@ -30,7 +35,8 @@ export const enqueue = async (deliveries: readonly WebhookDelivery[]): Promise<v
 
 /** Makes a failed delivery visible again in `seconds` (its backoff), instead of the queue's fixed timeout. */
 export const retryLater = async (receiptHandle: string, seconds: number): Promise<void> => {
-  await client().send(
+  const { ChangeMessageVisibilityCommand } = await sqsLibrary();
+  await (await client()).send(
     new ChangeMessageVisibilityCommand({
       QueueUrl: queueUrl(),
       ReceiptHandle: receiptHandle,
