@@ -18,35 +18,29 @@ export interface PresenceChange {
  * Counts one more of the user's connections in the room. Returns the change to announce when the room last heard
  * that the user left (or never heard of them); null when it already believes them present.
  *
- * One atomic update of the presence row (1 WCU) answers the user's connection count there; the update that takes it
- * from 0 to 1 (only one can) also adds the user to the room's `online` count (1 WCU). The announcement is one more
- * conditional patch (1 WCU).
+ * One atomic update of the presence row (1 WCU) counts the connection and marks the user announced as joined; the
+ * row as it was before tells both whether this arrival took the count from 0 to 1 (only one can: it also adds the
+ * user to the room's `online` count, 1 WCU) and whether it is the one to announce them (only the arrival that found
+ * them not announced as joined). `announcedAt` is the last arrival's time, which holds back the announcement of a
+ * leave that follows (`settle`).
  */
 export const arrive = (
   { roomId, userId, username }: PresenceChange,
   connectedAt: string,
 ): Promise<PresenceChange | null> =>
   storage(async () => {
-    const { data } = await PresenceEntity.update({ roomId, userId })
+    const { data: before } = await PresenceEntity.update({ roomId, userId })
       .data((row, { add, set, ifNotExists }) => {
         add(row.connections, 1);
         set(row.username, username);
         set(row.expiresAt, connectionExpiry());
         ifNotExists(row.connectedAt, connectedAt);
+        set(row.announced, "joined");
+        set(row.announcedAt, Date.now());
       })
-      .go({ response: "updated_new" });
-    if (data.connections === 1) await changeOnline(roomId, 1);
-    // One writer wins the announcement, however many connections arrive at once.
-    const announce = await conditionally(
-      PresenceEntity.patch({ roomId, userId })
-        .set({ announced: "joined", announcedAt: Date.now() })
-        .where(
-          ({ announced, connections }, { notExists, ne, gt }) =>
-            `(${notExists(announced)} OR ${ne(announced, "joined")}) AND ${gt(connections, 0)}`,
-        )
-        .go({ response: "none" }),
-    );
-    return announce ? { roomId, userId, username } : null;
+      .go({ response: "all_old" });
+    if ((before?.connections ?? 0) <= 0) await changeOnline(roomId, 1);
+    return before?.announced === "joined" ? null : { roomId, userId, username };
   });
 
 /**
