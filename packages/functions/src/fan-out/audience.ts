@@ -7,12 +7,15 @@ import * as Connection from "@chat/core/connection";
  * to the removed user's connections from an earlier read has started by then, and API Gateway, delivering one
  * connection's posts in the order they arrive, puts it before `unsubscribed`, never after. Shorter re-reads more
  * (a slow broadcast: one Query per page per this much posting time); longer delays every removal of a connected user.
+ * The room index is a GSI, eventually consistent: on AWS a read issued just after a revoke may still list the
+ * connection while the index catches up (usually well under a second), and the fence is only as tight as that lag.
  */
 export const AUDIENCE_MAX_AGE_MS = 500;
 
 /**
  * From a post's start (its audience check) to API Gateway holding the request: signing and sending one small
- * request over a kept-alive socket (milliseconds; a few tens at worst on a busy Lambda).
+ * request over a kept-alive socket (milliseconds; a few tens at worst on a busy Lambda). It assumes the post does
+ * not wait for a socket of the HTTP agent (`maxSockets` is `POST_CONCURRENCY`, the posts one `deliver` keeps in flight).
  */
 export const HANDOVER_MARGIN_MS = 100;
 
