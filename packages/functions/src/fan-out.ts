@@ -5,6 +5,7 @@ import type { ServerFrame } from "@chat/types";
 import { isTransientError } from "@smithy/core/retry";
 import type { SdkError } from "@smithy/types";
 import pLimit from "p-limit";
+import { type Audience, type AudiencePage, audienceOf, type Membership } from "./fan-out/audience";
 import { deadlineOf, retrying } from "./fan-out/retry";
 import { type EncodedFrame, encodeFrame, POST_CONCURRENCY, postToConnectionOnce } from "./management-api";
 import type { Logger } from "./observability";
@@ -15,8 +16,11 @@ import type { Logger } from "./observability";
  */
 export const NOTICE_MAX_CONNECTIONS = 100;
 
-/** What happened to one post: delivered, connection gone (pruned), still connecting, failed (retryable or not). */
-export type Outcome = "sent" | "gone" | "connecting" | "retry" | "failed";
+/**
+ * What happened to one post: delivered, connection gone (pruned), still connecting, not posted because the
+ * connection left the room since it was read (`unsubscribed`, see `fan-out/audience.ts`), failed (retryable or not).
+ */
+export type Outcome = "sent" | "gone" | "connecting" | "unsubscribed" | "retry" | "failed";
 
 export type Outcomes = Record<Outcome, number>;
 
@@ -36,7 +40,8 @@ export interface FanOutOptions {
 /**
  * Pushes one frame to every connection subscribed to a room (but `except`), page by page, with bounded
  * concurrency. A post that fails retryably (throttled, 5xx, no answer) is retried for that connection alone until
- * `deadline`; connections API Gateway reports gone are pruned, and their users' departures announced.
+ * `deadline`; connections API Gateway reports gone are pruned, and their users' departures announced. No post
+ * starts on a read of the room older than `AUDIENCE_MAX_AGE_MS`: its page is read again first.
  */
 export const fanOut = async (
   roomId: string,
@@ -54,44 +59,66 @@ export const fanOut = async (
     // More users online than the limit means more connections too: the room's count (GetItem, 0.5 RCU) says so
     // without reading 101 connection rows, which in a connect storm every join past the 100th would.
     if ((await Presence.count(roomId)) > NOTICE_MAX_CONNECTIONS) return skipped(roomId, frame, log);
+    const readAt = Date.now();
     const page = await Connection.inRoom(roomId, { limit: NOTICE_MAX_CONNECTIONS + 1 });
     if (page.cursor !== null || page.connections.length > NOTICE_MAX_CONNECTIONS) {
       return skipped(roomId, frame, log);
     }
-    return deliver(onePage(page.connections), frame, log, { except, deadline });
+    return deliver(pagesFrom([{ roomId, listeners: page.connections, readAt }]), frame, log, {
+      except,
+      deadline,
+    });
   }
   return deliver(pagesOf(roomId), frame, log, { except, deadline });
 };
 
 const skipped = (roomId: string, frame: ServerFrame, log: Logger): Delivery => {
   log.debug({ roomId, type: frame.type }, "notice not sent: the room is over the notice limit");
-  return { sent: 0, gone: 0, connecting: 0, retry: 0, failed: 0, undelivered: [] };
+  return noDelivery();
 };
 
-/** A room's connections, page after page (each page read while the previous one is being posted). */
+/** A delivery of nothing yet. */
+export const noDelivery = (): Delivery => ({
+  sent: 0,
+  gone: 0,
+  connecting: 0,
+  unsubscribed: 0,
+  retry: 0,
+  failed: 0,
+  undelivered: [],
+});
+
+/**
+ * A room's connections, page after page (each page read while the previous one is being posted), each with the
+ * time its read was issued.
+ */
 export async function* pagesOf(
   roomId: string,
   slice: { after?: string; until?: string; limit?: number } = {},
-): AsyncGenerator<Connection.RoomListener[]> {
+): AsyncGenerator<AudiencePage> {
   let next: string | null = null;
   do {
+    const readAt = Date.now();
     const page: Connection.ConnectionPage = await Connection.inRoom(roomId, { ...slice, cursor: next });
-    yield page.connections;
+    yield { roomId, listeners: page.connections, readAt };
     next = page.cursor;
   } while (next);
 }
 
-async function* onePage(connections: Connection.RoomListener[]): AsyncGenerator<Connection.RoomListener[]> {
-  yield connections;
+/** Pages read already, for `deliver`. */
+export async function* pagesFrom(pages: AudiencePage[]): AsyncGenerator<AudiencePage> {
+  yield* pages;
 }
 
 /**
  * Posts a frame (or its encoding, made once) to each listener the pages yield, `POST_CONCURRENCY` in flight, each
- * retried alone until `deadline`. A failure to read the pages leaves the result with `retry` > 0 and nothing
- * undelivered: the caller must repeat the whole fan-out.
+ * retried alone until `deadline`. Before each attempt, a listener whose page was read more than
+ * `AUDIENCE_MAX_AGE_MS` ago is checked against a new read of the page (one Query for the whole page), and left out
+ * (`unsubscribed`) if it is no longer there. A failure to read the pages leaves the result with `retry` > 0 and
+ * nothing undelivered: the caller must repeat the whole fan-out.
  */
 export const deliver = async (
-  pages: AsyncIterable<Connection.RoomListener[]>,
+  pages: AsyncIterable<AudiencePage>,
   frame: ServerFrame | EncodedFrame,
   log: Logger,
   { except, deadline }: { except?: string | undefined; deadline: number },
@@ -99,10 +126,10 @@ export const deliver = async (
   const data = "sha256" in frame ? frame : encodeFrame(frame);
   const limit = pLimit(POST_CONCURRENCY);
   const posts: Promise<Outcome>[] = [];
-  const delivery: Delivery = { sent: 0, gone: 0, connecting: 0, retry: 0, failed: 0, undelivered: [] };
-  const settle = (listener: Connection.RoomListener) => async () => {
+  const delivery = noDelivery();
+  const settle = (listener: Connection.RoomListener, audience: Audience) => async () => {
     // Still queued at the deadline: handed on untried, so the invocation ends in time.
-    const outcome = Date.now() < deadline ? await post(listener, data, log, deadline) : "retry";
+    const outcome = Date.now() < deadline ? await post(listener, audience, data, log, deadline) : "retry";
     if (outcome === "retry") delivery.undelivered.push(listener);
     return outcome;
   };
@@ -110,8 +137,9 @@ export const deliver = async (
   try {
     // Posting starts while the next page of connections is read.
     for await (const page of pages) {
-      for (const listener of page) {
-        if (listener.connectionId !== except) posts.push(limit(settle(listener)));
+      const audience = audienceOf(page);
+      for (const listener of page.listeners) {
+        if (listener.connectionId !== except) posts.push(limit(settle(listener, audience)));
       }
     }
   } catch (error) {
@@ -148,16 +176,34 @@ export const announceDepartures = async (
  */
 export const HANDSHAKE_GRACE_MS = 30_000;
 
+/** A post not started: the connection left the room since it was read, or no fresh read came in time. */
+class NotPosted extends Error {
+  constructor(readonly membership: Exclude<Membership, "listening">) {
+    super(`not posted: ${membership}`);
+  }
+}
+
 const post = async (
   { connectionId, connectedAt }: Connection.RoomListener,
+  audience: Audience,
   data: EncodedFrame,
   log: Logger,
   deadline: number,
 ): Promise<Outcome> => {
   try {
-    await retrying(() => postToConnectionOnce(connectionId, data), isRetryable, deadline);
+    await retrying(
+      async () => {
+        const membership = await audience.check(connectionId, deadline);
+        if (membership !== "listening") throw new NotPosted(membership);
+        return postToConnectionOnce(connectionId, data);
+      },
+      (error) => !(error instanceof NotPosted) && isRetryable(error),
+      deadline,
+    );
     return "sent";
   } catch (error) {
+    // Left the room: not a failure. Not known in time (the page could not be read again): owed, handed on.
+    if (error instanceof NotPosted) return error.membership === "unsubscribed" ? "unsubscribed" : "retry";
     if (error instanceof GoneException) {
       if (Date.now() - Date.parse(connectedAt) < HANDSHAKE_GRACE_MS) return "connecting";
       return prune(connectionId, log);

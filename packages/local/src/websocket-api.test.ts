@@ -89,3 +89,50 @@ describe("the authorizer's context", () => {
     ]);
   });
 });
+
+describe("the management API", () => {
+  it("sends a connection's posts down its socket in the order they arrived, though an earlier body comes slower", async () => {
+    const connected: string[] = [];
+    const gateway = createServer();
+    attachWebSocketApi(
+      gateway,
+      {
+        $connect: async (event: { requestContext: { connectionId?: string } }) => {
+          connected.push(event.requestContext.connectionId ?? "");
+          return { statusCode: 200 };
+        },
+        $disconnect: async () => ({ statusCode: 200 }),
+      },
+      { authorizer: null },
+    );
+    await new Promise<void>((resolve) => gateway.listen(0, "127.0.0.1", resolve));
+    const port = (gateway.address() as AddressInfo).port;
+    const { WebSocket } = await import("ws");
+    const socket = new WebSocket(`ws://127.0.0.1:${port}/`);
+    const frames: string[] = [];
+    socket.on("message", (data) => frames.push(String(data)));
+    await new Promise((resolve, reject) => socket.once("open", resolve).once("error", reject));
+    const path = `/@connections/${encodeURIComponent(connected[0] ?? "")}`;
+    const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+    // The first post's headers arrive, its body only after the second post was answered.
+    const { request } = await import("node:http");
+    const slow = request({ host: "127.0.0.1", port, path, method: "POST" });
+    const slowAnswer = new Promise<number>((resolve) =>
+      slow.on("response", (res) => resolve(res.statusCode ?? 0)),
+    );
+    slow.flushHeaders();
+    slow.write('{"n":');
+    await pause(100);
+    const quick = fetch(`http://127.0.0.1:${port}${path}`, { method: "POST", body: '{"n":2}' });
+    await pause(200);
+    slow.end("1}");
+    const statuses = [await slowAnswer, (await quick).status];
+    await pause(50);
+    socket.terminate();
+    await new Promise((resolve) => gateway.close(resolve));
+
+    expect(statuses).toEqual([200, 200]);
+    expect(frames).toEqual(['{"n":1}', '{"n":2}']);
+  });
+});

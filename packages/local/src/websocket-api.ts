@@ -34,6 +34,8 @@ interface Connection {
   userAgent: string;
   /** What the `$connect` authorizer returned: API Gateway passes it to every later route of the connection. */
   authorizer: Record<string, unknown> | undefined;
+  /** Settles once the last post received for the connection is answered: the next one is sent after it. */
+  lastPost: Promise<void>;
 }
 
 export interface WebSocketApiOptions {
@@ -121,6 +123,7 @@ export const attachWebSocketApi = (
         sourceIp,
         userAgent: req.headers["user-agent"] ?? "",
         authorizer: context,
+        lastPost: Promise.resolve(),
       });
       socket.on("message", (data, isBinary) => {
         const connection = connections.get(connectionId);
@@ -225,22 +228,30 @@ const manage = async (
   const match = /^\/@connections\/([^/?]+)$/.exec(requestUrl(req).pathname);
   if (!match?.[1]) return error(res, 404, "NotFoundException", "Not Found");
   const connection = connections.get(decodeURIComponent(match[1]));
-  const body = await readAll(req);
-  if (!connection) return error(res, 410, "GoneException", "Gone");
-  if (req.method === "POST" && faults.remaining > 0) {
-    faults.remaining--;
-    const type = faults.status === 429 ? "LimitExceededException" : "InternalServerErrorException";
-    return error(res, faults.status, type, "Injected failure");
+  if (connection && req.method === "POST") {
+    // API Gateway sends a connection's posts down its socket in the order they arrive, whatever each one's latency
+    // or body: the turn is taken on arrival (here, before any await), the frame sent after the previous one's.
+    const previous = connection.lastPost;
+    let answered = () => {};
+    connection.lastPost = new Promise((resolve) => {
+      answered = resolve;
+    });
+    try {
+      return await post(connection, faults, posts, req, res, previous);
+    } finally {
+      answered();
+    }
   }
-  if (req.method === "POST") {
-    // Above the account's rate API Gateway answers 429, which the SDK raises as LimitExceededException.
-    if (!posts.admit()) return error(res, 429, "LimitExceededException", "Rate exceeded");
-    await posts.delay();
+  await readAll(req);
+  if (!connection) {
+    // A post to a connection that is gone (or never was) is throttled and answered after the latency too.
+    if (req.method === "POST") {
+      if (!posts.admit()) return error(res, 429, "LimitExceededException", "Rate exceeded");
+      await posts.delay();
+    }
+    return error(res, 410, "GoneException", "Gone");
   }
   switch (req.method) {
-    case "POST":
-      connection.socket.send(body, { binary: false });
-      return res.writeHead(200).end();
     case "GET":
       return json(res, 200, {
         ConnectedAt: new Date(connection.connectedAt).toISOString(),
@@ -253,6 +264,29 @@ const manage = async (
     default:
       return error(res, 405, "MethodNotAllowedException", "Method Not Allowed");
   }
+};
+
+/** One post to an open connection: failed on purpose, throttled, or sent after the latency and the posts before it. */
+const post = async (
+  connection: Connection,
+  faults: { status: number; remaining: number },
+  posts: PostGate,
+  req: IncomingMessage,
+  res: ServerResponse,
+  previous: Promise<void>,
+) => {
+  const body = await readAll(req);
+  if (faults.remaining > 0) {
+    faults.remaining--;
+    const type = faults.status === 429 ? "LimitExceededException" : "InternalServerErrorException";
+    return error(res, faults.status, type, "Injected failure");
+  }
+  // Above the account's rate API Gateway answers 429, which the SDK raises as LimitExceededException.
+  if (!posts.admit()) return error(res, 429, "LimitExceededException", "Rate exceeded");
+  await posts.delay();
+  await previous;
+  connection.socket.send(body, { binary: false });
+  return res.writeHead(200).end();
 };
 
 const readAll = async (req: IncomingMessage): Promise<Buffer> => {

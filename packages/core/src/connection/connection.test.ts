@@ -30,6 +30,27 @@ describe("Connection", () => {
     expect(pages.flat().sort()).toEqual([...ids].sort());
   });
 
+  it("reads a slice of a room: after (left out) or from (kept) a connection id, up to and with another", async () => {
+    const roomId = newRoom();
+    const [a, b, c, d, e] = ["a", "b", "c", "d", "e"].map((letter) => `${letter}-${roomId}`) as [
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
+    await Promise.all(
+      [a, b, c, d, e].map((connectionId) => Connection.connect({ connectionId, roomId, ...user })),
+    );
+    const slice = async (options: { after?: string; from?: string; until?: string }) =>
+      (await Connection.inRoom(roomId, options)).connections.map((c) => c.connectionId[0]);
+
+    expect(await slice({ after: b, until: d })).toEqual(["c", "d"]);
+    expect(await slice({ from: b, until: d })).toEqual(["b", "c", "d"]);
+    expect(await slice({ from: d })).toEqual(["d", "e"]);
+    expect(await slice({ from: a, until: a })).toEqual(["a"]);
+  });
+
   it("keeps rooms apart", async () => {
     const [a, b] = [newRoom(), newRoom()];
     await Connection.connect({ connectionId: `x-${a}`, roomId: a, ...user });

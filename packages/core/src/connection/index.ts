@@ -237,23 +237,27 @@ export interface ConnectionPage {
 
 /**
  * One page of a room's subscribed connections, as the room index holds them (`RoomListener`), in connection id
- * order. `after` (exclusive) and `until` (inclusive) bound it to a slice of connection ids: one fan-out shard.
+ * order. `after` (exclusive) or `from` (inclusive), and `until` (inclusive), bound it to a slice of connection ids:
+ * one fan-out shard, or the span of a page read before (to read it again).
  */
 export const inRoom = (
   roomId: string,
-  options: { cursor?: string | null; limit?: number; after?: string; until?: string } = {},
+  options: { cursor?: string | null; limit?: number; after?: string; from?: string; until?: string } = {},
 ): Promise<ConnectionPage> =>
   storage(async () => {
     const { after, until } = options;
+    const lower = after ?? options.from;
     const query = ConnectionEntity.query.byRoom({ roomId });
     const range =
-      after !== undefined && until !== undefined
-        ? query.between({ connectionId: after }, { connectionId: until })
+      lower !== undefined && until !== undefined
+        ? query.between({ connectionId: lower }, { connectionId: until })
         : after !== undefined
           ? query.gt({ connectionId: after })
-          : until !== undefined
-            ? query.lte({ connectionId: until })
-            : query;
+          : lower !== undefined
+            ? query.gte({ connectionId: lower })
+            : until !== undefined
+              ? query.lte({ connectionId: until })
+              : query;
     const { data, cursor } = await range.go({
       cursor: options.cursor ?? null,
       limit: options.limit ?? 500,

@@ -119,6 +119,25 @@ describe("sharded fan-out", () => {
     expect(handoff).toMatchObject({ roomId, connections, handoffs: 1 });
   });
 
+  it("reads connections handed on to it again before posting: one that left the room since gets nothing", async () => {
+    const roomId = uniqueId("room");
+    const ids = Array.from({ length: 6 }, () => uniqueId("conn"));
+    await connectAll(roomId, ids);
+    const frame = await messageFrame(roomId, "handed on after removal");
+    const connections = (await Connection.inRoom(roomId)).connections;
+    const removed = connections[2]?.connectionId ?? "";
+    await Connection.ConnectionEntity.delete({ connectionId: removed, roomId }).go();
+
+    const result = await fanOutShard({ roomId, frame, connections, handoffs: 1 }, logger, {
+      deadline: Date.now() + 5_000,
+    });
+
+    const counts = await postCounts("handed on after removal");
+    expect(result).toMatchObject({ sent: 5, unsubscribed: 1, gone: 0, retry: 0, undelivered: [] });
+    expect(counts.has(removed)).toBe(false);
+    expect(counts.size).toBe(5);
+  });
+
   it("skips a payload that is not a shard instead of failing the invocation", async () => {
     await expect(worker({ roomId: "", frame: { type: "nope" } })).resolves.toBeUndefined();
   });

@@ -3,10 +3,11 @@ import type * as Connection from "@chat/core/connection";
 import { type ServerFrame, ServerFrame as ServerFrameSchema } from "@chat/types";
 import { Resource } from "sst/resource";
 import * as v from "valibot";
-import { type Delivery, deliver, pagesOf } from "../fan-out";
+import { type Delivery, deliver, noDelivery, pagesFrom, pagesOf } from "../fan-out";
 import { encodeFrame } from "../management-api";
 import type { Logger } from "../observability";
 import { defaultSettings } from "../settings";
+import type { AudiencePage } from "./audience";
 
 /**
  * A room with more subscribed connections than this (by default; the stage's `limits.fanOutShardSize`) is fanned
@@ -86,36 +87,32 @@ export const broadcastToRoom = async (
   const pages = pagesOf(roomId, { limit: shardSize });
   const first = await pages.next();
   const second = first.done ? undefined : await pages.next();
-  if (first.done || !second || second.done || second.value.length === 0) {
-    const delivery = await deliver(onePage(first.done ? [] : first.value), frame, log, { deadline });
+  if (first.done || !second || second.done || second.value.listeners.length === 0) {
+    const delivery = await deliver(pagesFrom(first.done ? [] : [first.value]), frame, log, { deadline });
     return { ...(await handOn(roomId, frame, delivery, 0, log)), shards: 0 };
   }
   // Shard k covers the room index after page k-1's cursor up to page k's last connection; the last one is open.
   let shards = 0;
   let after: string | null = null;
-  let page: Connection.RoomListener[] = first.value;
-  let next: IteratorResult<Connection.RoomListener[]> = second;
+  let page: Connection.RoomListener[] = first.value.listeners;
+  let next: IteratorResult<AudiencePage> = second;
   const dispatched: Promise<void>[] = [];
   for (;;) {
-    const last = next.done || next.value.length === 0;
+    const last = next.done || next.value.listeners.length === 0;
     const until = last ? undefined : page.at(-1)?.connectionId;
     dispatched.push(dispatch({ roomId, frame, range: { after, ...(until && { until }) }, handoffs: 0 }));
     shards++;
     if (last) break;
     after = page.at(-1)?.connectionId ?? null;
-    page = next.value;
+    page = next.value.listeners;
     next = await pages.next();
   }
   const results = await Promise.allSettled(dispatched);
   const refused = results.filter((result) => result.status === "rejected");
   if (refused.length > 0)
     log.error({ err: refused[0]?.reason, refused: refused.length }, "could not start shards");
-  return { sent: 0, gone: 0, connecting: 0, retry: refused.length, failed: 0, undelivered: [], shards };
+  return { ...noDelivery(), retry: refused.length, shards };
 };
-
-async function* onePage(connections: Connection.RoomListener[]): AsyncGenerator<Connection.RoomListener[]> {
-  yield connections;
-}
 
 /**
  * Hands the connections a fan-out could not reach to a new worker (at most `MAX_HANDOFFS` times in a row), so only
@@ -154,22 +151,27 @@ export const handOn = async (
   }
 };
 
-/** A worker's shard: its slice read and posted, the connections it could not reach handed on. */
+/**
+ * A worker's shard: its slice read and posted, the connections it could not reach handed on. Connections handed
+ * on from another invocation were read there, too long ago: their span of the room is read again before any post.
+ */
 export const fanOutShard = async (shard: Shard, log: Logger, { deadline }: { deadline: number }) => {
   const { roomId, frame, range, connections, handoffs } = shard;
   const data = encodeFrame(frame);
   // The slice is read before the first post: a failed read throws (nothing posted yet, so the invocation may be
   // retried as a whole), and afterwards nothing throws.
-  const listeners: Connection.RoomListener[] = connections ?? [];
+  const pages: AudiencePage[] = connections
+    ? [{ roomId, listeners: connections, readAt: Number.NEGATIVE_INFINITY }]
+    : [];
   if (range) {
     for await (const page of pagesOf(roomId, {
       ...(range.after !== null && { after: range.after }),
       ...(range.until !== undefined && { until: range.until }),
       limit: SHARD_SIZE,
     })) {
-      listeners.push(...page);
+      pages.push(page);
     }
   }
-  const delivery = await deliver(onePage(listeners), data, log, { deadline });
+  const delivery = await deliver(pagesFrom(pages), data, log, { deadline });
   return handOn(roomId, frame, delivery, handoffs, log);
 };

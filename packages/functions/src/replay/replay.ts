@@ -35,7 +35,14 @@ export interface ReplayedFailure {
   kept?: string;
 }
 
-const noOutcomes = (): Outcomes => ({ sent: 0, gone: 0, connecting: 0, retry: 0, failed: 0 });
+const noOutcomes = (): Outcomes => ({
+  sent: 0,
+  gone: 0,
+  connecting: 0,
+  unsubscribed: 0,
+  retry: 0,
+  failed: 0,
+});
 
 /**
  * Replays the broadcaster's failure queue: for each failure record, the messages whose ids fall in its batch's time
