@@ -56,9 +56,10 @@ export const fanOut = async (
     frame.type === "read"
   ) {
     // Ephemeral notices go to small rooms only: in a room of N people, N joins would otherwise cost N² posts.
-    // More users online than the limit means more connections too: the room's count (GetItem, 0.5 RCU) says so
-    // without reading 101 connection rows, which in a connect storm every join past the 100th would.
-    if ((await Presence.count(roomId)) > NOTICE_MAX_CONNECTIONS) return skipped(roomId, frame, log);
+    // More users online than the limit means more connections too: the room's count (GetItem, 0.5 RCU, or the
+    // value this process just moved it to) says so without reading 101 connection rows, which in a connect storm
+    // every join past the 100th would.
+    if ((await Presence.roughCount(roomId)) > NOTICE_MAX_CONNECTIONS) return skipped(roomId, frame, log);
     const readAt = Date.now();
     const page = await Connection.inRoom(roomId, { limit: NOTICE_MAX_CONNECTIONS + 1 });
     if (page.cursor !== null || page.connections.length > NOTICE_MAX_CONNECTIONS) {

@@ -75,8 +75,19 @@ export const leave = ({ roomId, userId, username }: PresenceChange): Promise<Pre
  * atomic ADD, not a transaction with the presence row: a connect storm updates this one item for every user, and
  * transactions on one hot item conflict (on AWS) or queue for DynamoDB Local's transaction lock.
  */
-const changeOnline = (roomId: string, by: 1 | -1) =>
-  OccupancyEntity.update({ roomId }).add({ online: by }).go({ response: "none" });
+const changeOnline = async (roomId: string, by: 1 | -1): Promise<void> => {
+  const { data } = await OccupancyEntity.update({ roomId })
+    .add({ online: by })
+    .go({ response: "updated_new" });
+  if (data.online === undefined) return;
+  if (noted.size >= NOTED_MAX && !noted.has(roomId)) noted.clear();
+  noted.set(roomId, { online: data.online, at: Date.now() });
+};
+
+// The counts this process's own updates answered lately, by room: what a notice needs to know (is the room over the
+// notice limit?) without reading the counter again right after changing it. At most `NOTED_MAX` rooms are kept.
+const noted = new Map<string, { online: number; at: number }>();
+const NOTED_MAX = 1_000;
 
 /** A leave is announced no sooner than this many settle times after the join it follows. */
 const HOLD_SETTLES = 5;
@@ -136,6 +147,19 @@ export const count = (roomId: string): Promise<number> =>
     const { data } = await OccupancyEntity.get({ roomId }).go({ attributes: ["online"] });
     return Math.max(0, data?.online ?? 0);
   });
+
+/**
+ * About how many users are connected to a room, for deciding whether it is small enough for typing and presence
+ * notices: the count this process's own update answered within `maxAgeMs`, else `count`. In a connect storm every
+ * join announces itself right after moving the counter, so the announcement does not read it back (one GetItem per
+ * join fewer). It may be off by the joins and leaves of other processes in that time: a notice near the limit may
+ * go to a room just over it or not to one just under it.
+ */
+export const roughCount = (roomId: string, { maxAgeMs = 1_000 } = {}): Promise<number> => {
+  const recent = noted.get(roomId);
+  if (recent && Date.now() - recent.at <= maxAgeMs) return Promise.resolve(Math.max(0, recent.online));
+  return count(roomId);
+};
 
 /**
  * Which users with ids from `first` to `last` (inclusive) are connected to a room now: one Query of the room's

@@ -33,6 +33,36 @@ describe("Presence.count (a room's online users)", () => {
     expect(await Presence.count(roomId)).toBe(2);
   });
 
+  it("answers a rough count from this process's own last move of the counter, and reads it once that is old", async () => {
+    const roomId = newRoom();
+    await connect(`r1-${roomId}`, roomId, "rita");
+    await connect(`s1-${roomId}`, roomId, "sam");
+    // Another process's move, as the table has it: this process did not see it.
+    await Presence.OccupancyEntity.update({ roomId }).add({ online: 5 }).go();
+
+    expect(await Presence.roughCount(roomId)).toBe(2);
+    expect(await Presence.roughCount(roomId, { maxAgeMs: 0 })).toBe(7);
+    expect(await Presence.count(roomId)).toBe(7);
+  });
+
+  it("announces a user's arrival once, however many of their connections arrive at once", async () => {
+    const roomId = newRoom();
+    const arrivals = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        Connection.connect({
+          connectionId: `t${i}-${roomId}`,
+          roomId,
+          userId: "tess",
+          username: "TESS",
+          maxConnections: 100,
+        }),
+      ),
+    );
+
+    expect(arrivals.filter((result) => result.connected && result.presence !== null)).toHaveLength(1);
+    expect(await Presence.count(roomId)).toBe(1);
+  });
+
   it("drops a user only with their last connection, and a repeated disconnect only once", async () => {
     const roomId = newRoom();
     await connect(`a1-${roomId}`, roomId, "alice");
