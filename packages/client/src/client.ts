@@ -156,7 +156,10 @@ const nameClaim = (claim: unknown): string | undefined => {
  * @chat/types schemas and retry what is safe to retry; `connect` opens a realtime connection to one room or many.
  */
 export class ChatClient implements RestApi {
-  /** How sockets prove who they are: with a `token` only. */
+  /**
+   * How this client's sockets say who they are (the identity given, or a fresh token from the provider) and learn
+   * why a handshake was refused: what `connect` hands its realtime connection. Holds no token itself.
+   */
   readonly socketAuth: SocketAuth;
   readonly #given: { userId?: string | undefined; username?: string | undefined };
   /** The newest token's claims. */
