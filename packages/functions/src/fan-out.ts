@@ -5,7 +5,7 @@ import type { ServerFrame } from "@chat/types";
 import { isTransientError } from "@smithy/core/retry";
 import type { SdkError } from "@smithy/types";
 import pLimit from "p-limit";
-import { type Audience, type AudiencePage, audienceOf, type Membership } from "./fan-out/audience";
+import { type Audience, type AudiencePage, audienceOf, type Membership, spansOf } from "./fan-out/audience";
 import { deadlineOf, retrying } from "./fan-out/retry";
 import { type EncodedFrame, encodeFrame, POST_CONCURRENCY, postToConnectionOnce } from "./management-api";
 import type { Logger } from "./observability";
@@ -114,7 +114,8 @@ export async function* pagesFrom(pages: AudiencePage[]): AsyncGenerator<Audience
 /**
  * Posts a frame (or its encoding, made once) to each listener the pages yield, `POST_CONCURRENCY` in flight, each
  * retried alone until `deadline`. Before each attempt, a listener whose page was read more than
- * `AUDIENCE_MAX_AGE_MS` ago is checked against a new read of the page (one Query for the whole page), and left out
+ * `AUDIENCE_MAX_AGE_MS` ago is checked against a new read of its span (one Query for up to `AUDIENCE_SPAN`
+ * connections of the page), and left out
  * (`unsubscribed`) if it is no longer there. A failure to read the pages leaves the result with `retry` > 0 and
  * nothing undelivered: the caller must repeat the whole fan-out.
  */
@@ -138,9 +139,11 @@ export const deliver = async (
   try {
     // Posting starts while the next page of connections is read.
     for await (const page of pages) {
-      const audience = audienceOf(page);
-      for (const listener of page.listeners) {
-        if (listener.connectionId !== except) posts.push(limit(settle(listener, audience)));
+      for (const span of spansOf(page)) {
+        const audience = audienceOf(span);
+        for (const listener of span.listeners) {
+          if (listener.connectionId !== except) posts.push(limit(settle(listener, audience)));
+        }
       }
     }
   } catch (error) {

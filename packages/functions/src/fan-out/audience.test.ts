@@ -1,5 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { AUDIENCE_MAX_AGE_MS, type AudiencePage, audienceOf, type ReadSpan } from "./audience";
+import {
+  AUDIENCE_MAX_AGE_MS,
+  AUDIENCE_SPAN,
+  type AudiencePage,
+  audienceOf,
+  type ReadSpan,
+  spansOf,
+} from "./audience";
 
 // The staleness rules alone: a fake clock (Date only) and a fake read of the room index that counts its Queries.
 const START = Date.parse("2026-11-30T12:00:00.000Z");
@@ -58,11 +65,12 @@ describe("the audience of a page", () => {
     const { read } = fakeRead(["a"]);
     const audience = audienceOf(page(["a"]), read);
 
-    vi.setSystemTime(START + 600);
+    const firstRead = START + AUDIENCE_MAX_AGE_MS + 100;
+    vi.setSystemTime(firstRead);
     await audience.check("a", FAR);
-    vi.setSystemTime(START + 600 + AUDIENCE_MAX_AGE_MS);
+    vi.setSystemTime(firstRead + AUDIENCE_MAX_AGE_MS);
     await audience.check("a", FAR);
-    vi.setSystemTime(START + 600 + AUDIENCE_MAX_AGE_MS + 1);
+    vi.setSystemTime(firstRead + AUDIENCE_MAX_AGE_MS + 1);
     await audience.check("a", FAR);
 
     expect(read).toHaveBeenCalledTimes(2);
@@ -83,26 +91,41 @@ describe("the audience of a page", () => {
     const read = vi.fn<ReadSpan>().mockRejectedValueOnce(new Error("unavailable"));
     read.mockResolvedValue(new Set(["a"]));
     const audience = audienceOf(page(["a"]), read);
-    vi.setSystemTime(START + 1_000);
+    const stale = START + AUDIENCE_MAX_AGE_MS + 500;
+    vi.setSystemTime(stale);
 
     const failed = await audience.check("a", FAR);
-    const late = await audience.check("a", START + 1_000);
+    const late = await audience.check("a", stale);
     const retried = await audience.check("a", FAR);
 
     expect([failed, late, retried]).toEqual(["unknown", "unknown", "listening"]);
     expect(read).toHaveBeenCalledTimes(2);
   });
 
+  it("checks a page in spans of at most AUDIENCE_SPAN connections, in connection id order", () => {
+    const ids = Array.from(
+      { length: AUDIENCE_SPAN * 2 + 1 },
+      (_, i) => `c${String(i).padStart(4, "0")}`,
+    ).reverse();
+    const spans = spansOf(page(ids));
+
+    expect(spans.map((span) => span.listeners.length)).toEqual([AUDIENCE_SPAN, AUDIENCE_SPAN, 1]);
+    expect(spans.flatMap((span) => span.listeners.map((listener) => listener.connectionId))).toEqual(
+      [...ids].sort(),
+    );
+    expect(new Set(spans.map((span) => span.readAt))).toEqual(new Set([START]));
+  });
+
   it("reads again when a read took longer than the age allowed, as its answer is stale already", async () => {
     let reads = 0;
     const read: ReadSpan = async () => {
       reads++;
-      // The first read answers a whole second after it was issued.
-      if (reads === 1) vi.setSystemTime(Date.now() + 1_000);
+      // The first read answers later than the age allowed after it was issued.
+      if (reads === 1) vi.setSystemTime(Date.now() + AUDIENCE_MAX_AGE_MS + 500);
       return new Set(["a"]);
     };
     const audience = audienceOf(page(["a"]), read);
-    vi.setSystemTime(START + 1_000);
+    vi.setSystemTime(START + AUDIENCE_MAX_AGE_MS + 500);
 
     expect(await audience.check("a", FAR)).toBe("listening");
     expect(reads).toBe(2);

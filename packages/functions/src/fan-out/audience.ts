@@ -10,7 +10,15 @@ import * as Connection from "@chat/core/connection";
  * The room index is a GSI, eventually consistent: on AWS a read issued just after a revoke may still list the
  * connection while the index catches up (usually well under a second), and the fence is only as tight as that lag.
  */
-export const AUDIENCE_MAX_AGE_MS = 500;
+export const AUDIENCE_MAX_AGE_MS = 1_000;
+
+/**
+ * How many connections one re-read covers at most: a page (up to a shard of 2,000 in a big room, or a hand-off) is
+ * checked in spans of this many, so that a re-read is a small Query that answers well within `AUDIENCE_MAX_AGE_MS`
+ * even on a busy machine. A re-read slower than that is stale on arrival and read again: with a whole shard per
+ * read, a loaded local stack never got a fresh enough answer and the posts waited until their deadline.
+ */
+export const AUDIENCE_SPAN = 250;
 
 /**
  * From a post's start (its audience check) to API Gateway holding the request: signing and sending one small
@@ -30,13 +38,25 @@ export interface AudiencePage {
   readAt: number;
 }
 
+/** A page cut into spans of at most `AUDIENCE_SPAN` connections, in connection id order, each checked on its own. */
+export const spansOf = (page: AudiencePage): AudiencePage[] => {
+  const sorted = [...page.listeners].sort((a, b) =>
+    a.connectionId < b.connectionId ? -1 : a.connectionId > b.connectionId ? 1 : 0,
+  );
+  const spans: AudiencePage[] = [];
+  for (let start = 0; start < sorted.length; start += AUDIENCE_SPAN) {
+    spans.push({ ...page, listeners: sorted.slice(start, start + AUDIENCE_SPAN) });
+  }
+  return spans;
+};
+
 /** Whether a connection may be posted to now: still subscribed by a fresh read, gone since, or not known in time. */
 export type Membership = "listening" | "unsubscribed" | "unknown";
 
 /** The connection ids of a room from `from` to `until` (both included), all pages of them. */
 export type ReadSpan = (roomId: string, from: string, until: string) => Promise<Set<string>>;
 
-/** Reads a span of the room index: one Query per page (a span of up to 2,000 connections is one). */
+/** Reads a span of the room index: one Query per page (a span of up to `AUDIENCE_SPAN` connections is one). */
 export const readSpan: ReadSpan = async (roomId, from, until) => {
   const ids = new Set<string>();
   let cursor: string | null = null;
