@@ -1,7 +1,7 @@
 import * as Message from "@chat/core/message";
 import type { ChatMessage } from "@chat/types";
 import * as v from "valibot";
-import { fanOut, type Outcomes } from "../fan-out";
+import { fanOut, noDelivery, type Outcomes } from "../fan-out";
 import type { Logger } from "../observability";
 import { StreamFailureRecord, windowOf } from "./failure-record";
 
@@ -35,14 +35,10 @@ export interface ReplayedFailure {
   kept?: string;
 }
 
-const noOutcomes = (): Outcomes => ({
-  sent: 0,
-  gone: 0,
-  connecting: 0,
-  unsubscribed: 0,
-  retry: 0,
-  failed: 0,
-});
+const noOutcomes = (): Outcomes => {
+  const { undelivered: _, ...outcomes } = noDelivery();
+  return outcomes;
+};
 
 /**
  * Replays the broadcaster's failure queue: for each failure record, the messages whose ids fall in its batch's time
