@@ -27,16 +27,18 @@ describe("Message.send with a parentId", () => {
     const reply = await post(roomId, "reply", { parentId: parent.id });
     const elsewhere = await post(newRoom(), "other room");
 
-    const missing = post(roomId, "x", { parentId: "01ARZ3NDEKTSV4RRFFQ69G5FAV" });
-    const otherRoom = post(roomId, "x", { parentId: elsewhere.id });
-    const nested = post(roomId, "x", { parentId: reply.id });
-
-    await expect(missing).rejects.toMatchObject({ code: "not_found" });
-    await expect(otherRoom).rejects.toMatchObject({ code: "not_found" });
-    await expect(nested).rejects.toMatchObject({
-      code: "validation_failed",
-      details: [{ path: "parentId", message: "must be a top-level message, not a reply" }],
-    });
+    // All three expectations are attached at once: a refusal that came before its `expect` was awaited would be
+    // an unhandled rejection.
+    await Promise.all([
+      expect(post(roomId, "x", { parentId: "01ARZ3NDEKTSV4RRFFQ69G5FAV" })).rejects.toMatchObject({
+        code: "not_found",
+      }),
+      expect(post(roomId, "x", { parentId: elsewhere.id })).rejects.toMatchObject({ code: "not_found" }),
+      expect(post(roomId, "x", { parentId: reply.id })).rejects.toMatchObject({
+        code: "validation_failed",
+        details: [{ path: "parentId", message: "must be a top-level message, not a reply" }],
+      }),
+    ]);
     expect((await Message.list(roomId, { limit: 10 })).messages.map((m) => m.replyCount)).toEqual([1, 0]);
   });
 
