@@ -2,6 +2,7 @@ import { POST_CONCURRENCY } from "@chat/functions/management-api";
 import type { ServerFrame } from "@chat/types";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectClient, isMessage, type TestClient } from "../test/clients";
+import { restAs } from "../test/rest";
 import { gatewayId } from "./lambda";
 import { type LocalStack, startLocalStack } from "./stack";
 
@@ -40,18 +41,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-const call = async (method: string, path: string, as: string, body?: unknown) => {
-  const response = await fetch(`${stack.httpUrl}${path}`, {
-    method,
-    headers: { "x-user-id": as, ...(body !== undefined && { "content-type": "application/json" }) },
-    ...(body !== undefined && { body: JSON.stringify(body) }),
-  });
-  expect(response.status, `${method} ${path} as ${as}: ${await response.clone().text()}`).toBeLessThan(300);
-  return response;
-};
-
-const post = (roomId: string, userId: string, text: string) =>
-  call("POST", `/rooms/${roomId}/messages`, userId, { userId, username: userId, text });
+const { call, post } = restAs(() => stack.httpUrl);
 
 /** `count` sockets of one user listening to a room. */
 const listeners = (roomId: string, userId: string, count: number): Promise<TestClient[]> =>

@@ -1,6 +1,7 @@
 import type { ServerFrame } from "@chat/types";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectClient, isMessage, refusedHandshake, type TestClient } from "../test/clients";
+import { restAs } from "../test/rest";
 import { type LocalStack, startLocalStack } from "./stack";
 
 // The socket side of "Rooms people belong to": who may listen is decided when a connection subscribes (or
@@ -28,18 +29,7 @@ afterAll(async () => {
 let rooms = 0;
 const unique = (name: string) => `${name}-${Date.now().toString(36)}-${rooms++}`;
 
-const call = async (method: string, path: string, as: string, body?: unknown) => {
-  const response = await fetch(`${stack.httpUrl}${path}`, {
-    method,
-    headers: { "x-user-id": as, ...(body !== undefined && { "content-type": "application/json" }) },
-    ...(body !== undefined && { body: JSON.stringify(body) }),
-  });
-  expect(response.status, `${method} ${path} as ${as}: ${await response.clone().text()}`).toBeLessThan(300);
-  return response;
-};
-
-const post = (roomId: string, userId: string, text: string) =>
-  call("POST", `/rooms/${roomId}/messages`, userId, { userId, username: userId, text });
+const { call, post } = restAs(() => stack.httpUrl);
 
 const listen = (roomId: string, userId: string) =>
   connectClient(stack.wsUrl, { roomId, userId, username: userId });
