@@ -89,12 +89,12 @@ const changeOnline = async (roomId: string, by: 1 | -1): Promise<void> => {
 const noted = new Map<string, { online: number; at: number }>();
 const NOTED_MAX = 1_000;
 
-/** A leave is announced no sooner than this many settle times after the join it follows. */
+/** A leave is announced no sooner than this many settle times after the user's last arrival (`announcedAt`). */
 const HOLD_SETTLES = 5;
 
 /**
- * Settles a possible departure (from `leave`): waits `settleMs`, and at least `5 x settleMs` after the room last
- * heard of the user, then returns the change to announce if the user is still gone and the room last heard
+ * Settles a possible departure (from `leave`): waits `settleMs`, and at least `5 x settleMs` after the user's last
+ * arrival in the room, then returns the change to announce if the user is still gone and the room last heard
  * "joined"; null otherwise. A user back in the room by then (a reconnect, a re-subscribe) is not announced at all,
  * and one flapping a subscription costs the room at most a join and a leave per `5 x settleMs`. Concurrent
  * settlers of one user announce at most once.
