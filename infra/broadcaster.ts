@@ -1,6 +1,6 @@
 import { broadcaster as route } from "@chat/functions/routes";
 import { failures, fanOut } from "./fan-out";
-import { handlerFunction } from "./handler";
+import { handlerFunction, streamSubscription } from "./handler";
 import { realtime } from "./realtime";
 import { settings } from "./settings";
 import { stageConfig } from "./stage-config";
@@ -26,18 +26,5 @@ export const subscriber = table.subscribe(
     // Lambda sends the failure record with the function's own role.
     { permissions: [{ actions: ["sqs:SendMessage"], resources: [failures.arn] }] },
   ),
-  {
-    filters: [route.filter],
-    transform: {
-      eventSourceMapping: {
-        batchSize: config.stream.batchSize,
-        maximumBatchingWindowInSeconds: config.stream.batchingWindowSeconds,
-        bisectBatchOnFunctionError: true,
-        functionResponseTypes: ["ReportBatchItemFailures"],
-        maximumRetryAttempts: config.stream.maximumRetryAttempts,
-        maximumRecordAgeInSeconds: config.stream.maximumRecordAgeSeconds,
-        destinationConfig: { onFailure: { destinationArn: failures.arn } },
-      },
-    },
-  },
+  streamSubscription(config, [route.filter], failures.arn),
 );

@@ -112,3 +112,28 @@ export const handlerFunction = (
     ...(permissions.length > 0 && { permissions }),
   };
 };
+
+/**
+ * How a stream consumer reads the table's stream (the stage's `stream` settings): `filters` pick its records, the
+ * handler reports the first record it could not handle (Lambda retries from there, bisecting a failing batch), and a
+ * batch given up on goes to `failureDestination` (an SQS queue's ARN). The broadcaster and the integrations consumer
+ * read it alike.
+ */
+export const streamSubscription = (
+  config: StageConfig,
+  filters: Record<string, unknown>[],
+  failureDestination: $util.Input<string>,
+) => ({
+  filters,
+  transform: {
+    eventSourceMapping: {
+      batchSize: config.stream.batchSize,
+      maximumBatchingWindowInSeconds: config.stream.batchingWindowSeconds,
+      bisectBatchOnFunctionError: true,
+      functionResponseTypes: ["ReportBatchItemFailures"],
+      maximumRetryAttempts: config.stream.maximumRetryAttempts,
+      maximumRecordAgeInSeconds: config.stream.maximumRecordAgeSeconds,
+      destinationConfig: { onFailure: { destinationArn: failureDestination } },
+    },
+  },
+});

@@ -1,7 +1,7 @@
 import { Resources } from "@chat/core/resources";
 import { maxDeliveryAttempts } from "@chat/functions/integrations/webhooks";
 import { integrations as consumer, webhookDeliverer } from "@chat/functions/routes";
-import { handlerFunction } from "./handler";
+import { handlerFunction, streamSubscription } from "./handler";
 import { vapid } from "./push-keys";
 import { settings } from "./settings";
 import { stageConfig } from "./stage-config";
@@ -76,20 +76,11 @@ export const integrationsSubscriber = table.subscribe(
       ...(vapid ? [vapid.publicKey, vapid.privateKey] : []),
     ],
   },
-  {
-    filters: [...consumer.filters] as unknown as Record<string, unknown>[],
-    transform: {
-      eventSourceMapping: {
-        batchSize: config.stream.batchSize,
-        maximumBatchingWindowInSeconds: config.stream.batchingWindowSeconds,
-        bisectBatchOnFunctionError: true,
-        functionResponseTypes: ["ReportBatchItemFailures"],
-        maximumRetryAttempts: config.stream.maximumRetryAttempts,
-        maximumRecordAgeInSeconds: config.stream.maximumRecordAgeSeconds,
-        destinationConfig: { onFailure: { destinationArn: integrationsFailures.arn } },
-      },
-    },
-  },
+  streamSubscription(
+    config,
+    [...consumer.filters] as unknown as Record<string, unknown>[],
+    integrationsFailures.arn,
+  ),
 );
 
 /**
