@@ -3,6 +3,10 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { localTableName } from "@chat/core/resources";
+import { ensureTable } from "@chat/core/table";
+import { startDynamoDbLocal } from "@chat/dynamodb-local";
 import { type HandlerModule, postsToConnections } from "@chat/functions/routes";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { lambdaEnvironment } from "./sst-bundle";
@@ -12,53 +16,54 @@ import { type Bundle, bundleHandler, commonJsSdkInputs, handlerModules } from ".
  * Budgets, in KiB, of what each deployed bundle reads at cold init (its entry and the chunks it imports statically;
  * `initBytes`): measured (Nov 2026, esbuild 0.28, AWS SDK 3.1169) plus ~15%. ElectroDB, the document client, pino
  * and Powertools are chunks read on the first invocation (see @chat/core's first-use.ts), so handlers without
- * storage stay near 35 KiB and storage handlers at 310–360 KiB (the DynamoDB client); the broadcaster and the fan-out
- * worker carry the management API's signer (~330 KiB; the Lambda client they hand shards on with is a chunk read on
- * the first big room), the integrations consumer ~330 KiB (the SQS client and web-push are chunks read on a first
- * webhook or push), the webhook deliverer ~40 KiB. A jump past a budget means a new dependency came along at init.
+ * storage stay near 35 KiB and storage handlers at 260–310 KiB (the DynamoDB client: ~100 KiB less since ElectroDB's
+ * require() no longer drags the client's whole package in, esbuild-plugins.mjs); the broadcaster and the fan-out worker
+ * carry the management API's signer (~285 KiB; the Lambda client they hand shards on with is a chunk read on the
+ * first big room), the integrations consumer ~280 KiB (the SQS client and web-push are chunks read on a first webhook
+ * or push), the webhook deliverer ~40 KiB. A jump past a budget means a new dependency came along at init.
  */
 const budgetsKiB: Record<HandlerModule, number> = {
   "http/health": 40,
-  "http/list-rooms": 360,
-  "http/create-room": 360,
-  "http/get-room": 365,
-  "http/update-room": 365,
-  "http/open-direct": 360,
-  "http/my-rooms": 390,
-  "http/send-message": 380,
-  "http/get-messages": 365,
-  "http/get-replies": 365,
-  "http/mark-read": 415,
-  "http/list-reads": 390,
-  "http/edit-message": 365,
-  "http/delete-message": 365,
-  "http/put-reaction": 395,
-  "http/delete-reaction": 395,
-  "http/list-reactions": 395,
-  "http/list-members": 365,
-  "http/list-presence": 365,
-  "http/put-member": 390,
-  "http/remove-member": 390,
-  "http/list-bans": 365,
-  "http/ban-user": 390,
-  "http/unban-user": 365,
-  "http/mute-user": 390,
-  "http/unmute-user": 390,
-  "http/get-blocklist": 365,
-  "http/put-blocklist": 365,
-  "http/put-push-subscription": 360,
-  "http/delete-push-subscription": 360,
+  "http/list-rooms": 300,
+  "http/create-room": 305,
+  "http/get-room": 310,
+  "http/update-room": 310,
+  "http/open-direct": 305,
+  "http/my-rooms": 330,
+  "http/send-message": 330,
+  "http/get-messages": 310,
+  "http/get-replies": 310,
+  "http/mark-read": 360,
+  "http/list-reads": 335,
+  "http/edit-message": 310,
+  "http/delete-message": 310,
+  "http/put-reaction": 340,
+  "http/delete-reaction": 340,
+  "http/list-reactions": 340,
+  "http/list-members": 310,
+  "http/list-presence": 310,
+  "http/put-member": 335,
+  "http/remove-member": 335,
+  "http/list-bans": 310,
+  "http/ban-user": 335,
+  "http/unban-user": 310,
+  "http/mute-user": 335,
+  "http/unmute-user": 335,
+  "http/get-blocklist": 305,
+  "http/put-blocklist": 310,
+  "http/put-push-subscription": 305,
+  "http/delete-push-subscription": 300,
   "http/vapid-public-key": 40,
   "http/openapi": 120,
   "http/not-found": 40,
-  "ws/connect": 385,
-  "ws/disconnect": 370,
-  "ws/default": 400,
+  "ws/connect": 330,
+  "ws/disconnect": 315,
+  "ws/default": 350,
   "ws/authorize": 55,
-  "stream/broadcast": 385,
-  "stream/integrations": 380,
+  "stream/broadcast": 335,
+  "stream/integrations": 325,
   "queue/deliver-webhook": 45,
-  "fan-out/worker": 375,
+  "fan-out/worker": 325,
 };
 
 // What each handler reads at import time, as Lambda provides it through its own links only: a handler that is not
@@ -98,9 +103,8 @@ describe("the Lambda bundles, built as SST deploys them", () => {
     );
   });
 
-  // On Node 22 (Lambda's runtime) importing `node:http` as an ES module loads undici (its facade reads every export,
-  // `WebSocket` among them): ~25 ms of cold init. The SDK's HTTP handler imports it on a first plain-http request.
-  it.each(handlerModules)("does not import node:http at init in %s", (module) => {
+  /** What a handler's import reads: its entry and what that imports statically (files, and Node's modules). */
+  const readAtInit = (module: HandlerModule): Set<string> => {
     const { metafile } = bundleOf(module);
     const entry = Object.keys(metafile.outputs).find((output) => output.endsWith(`/${basename(module)}.mjs`));
     const read = new Set<string>();
@@ -112,7 +116,25 @@ describe("the Lambda bundles, built as SST deploys them", () => {
       }
     };
     visit(entry ?? "");
-    expect([...read].filter((output) => /^(node:)?http$/.test(output))).toEqual([]);
+    return read;
+  };
+
+  // On Node 22 (Lambda's runtime) importing `node:http` as an ES module loads undici (its facade reads every export,
+  // `WebSocket` among them): ~25 ms of cold init. The SDK's HTTP handler imports it on a first plain-http request.
+  it.each(handlerModules)("does not import node:http at init in %s", (module) => {
+    expect([...readAtInit(module)].filter((output) => /^(node:)?http$/.test(output))).toEqual([]);
+  });
+
+  // ElectroDB's require() of the document client would make esbuild wrap the whole DynamoDB client package, so that
+  // importing the client ran all of it (the aggregated `DynamoDB` class, every command and waiter): see
+  // esbuild-plugins.mjs. The client alone is what a handler's init may run of it.
+  it.each(handlerModules)("runs none of the DynamoDB package's unused commands at init in %s", (module) => {
+    const { outputs } = bundleOf(module).metafile;
+    const inputs = [...readAtInit(module)].flatMap((output) => Object.keys(outputs[output]?.inputs ?? {}));
+    const unused = inputs.filter((input) =>
+      /client-dynamodb\/dist-es\/(DynamoDB\.js|waiters\/|commands\/CreateTableCommand)/.test(input),
+    );
+    expect(unused).toEqual([]);
   });
 
   it.each(handlerModules)("bundles the AWS SDK's ES module build into %s", (module) => {
@@ -200,5 +222,61 @@ process.stdout.write("\\nstatus " + reply.statusCode);`,
     expect(result.status, result.stderr).toBe(0);
     // A chunk that failed to load would be a 500 (the edge maps the error).
     expect(result.stdout.split("\n").at(-1)).toBe("status 400");
+  });
+
+  it("stores and reads a message through the bundled handlers on the real DynamoDB Local", async () => {
+    // ElectroDB's commands come from @chat/core's hand-over in a bundle (esbuild-plugins.mjs), not its own require:
+    // a send (a transaction) and a history read (a Query) through ElectroDB, each handler in its own process.
+    const dynamo = await startDynamoDbLocal();
+    const client = new DynamoDBClient({
+      endpoint: dynamo.endpoint,
+      region: "us-east-1",
+      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    });
+    try {
+      await ensureTable(client, localTableName("bundle-test"));
+      const invoke = async (module: HandlerModule, event: object) => {
+        const file = await writeOut(module);
+        const result = spawnSync(
+          process.execPath,
+          [
+            "--input-type=module",
+            "-e",
+            `const { handler } = await import(${JSON.stringify(pathToFileURL(file).href)});
+process.stdout.write("\\nreply " + JSON.stringify(await handler(${JSON.stringify(event)})) + "\\n");`,
+          ],
+          { env: { ...lambdaEnv(module), AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint }, encoding: "utf8" },
+        );
+        expect(result.status, result.stderr).toBe(0);
+        // The handler's logs (pino, on stdout) come before and after its reply.
+        const line = result.stdout.split("\n").find((text) => text.startsWith("reply ")) ?? "";
+        const reply = JSON.parse(line.slice("reply ".length)) as { statusCode: number; body: string };
+        return { status: reply.statusCode, body: JSON.parse(reply.body) as unknown };
+      };
+      const request = (method: string, body?: object) => ({
+        routeKey: `${method} /rooms/{roomId}/messages`,
+        rawPath: "/rooms/bundled/messages",
+        rawQueryString: "",
+        headers: { "content-type": "application/json", "x-user-id": "ada" },
+        pathParameters: { roomId: "bundled" },
+        requestContext: { requestId: `bundle-test-${method}`, http: { method } },
+        ...(body && { body: JSON.stringify(body) }),
+      });
+
+      const sent = await invoke(
+        "http/send-message",
+        request("POST", { userId: "ada", username: "Ada", text: "from a bundle" }),
+      );
+      const read = await invoke("http/get-messages", request("GET"));
+
+      expect(sent).toMatchObject({ status: 201, body: { message: { text: "from a bundle" } } });
+      expect(read).toMatchObject({
+        status: 200,
+        body: { messages: [{ text: "from a bundle", userId: "ada" }] },
+      });
+    } finally {
+      client.destroy();
+      await dynamo.stop();
+    }
   });
 });

@@ -98,7 +98,16 @@ export const handlerFunction = (
     // Source maps in the bundle, read by Node (`--enable-source-maps`): on-call reads a stack trace as file:line of
     // the TypeScript, not a column of a minified line. The price is cold init: Node reads the map at import (+~40 ms
     // of CPU for send-message before splitting, README Operations).
-    nodejs: { format: "esm", minify: true, splitting: true, sourcemap: true, esbuild: { keepNames: false } },
+    // The plugins keep ElectroDB's CommonJS `require` of the document client from wrapping the whole DynamoDB client
+    // package into every storage handler's init (esbuild-plugins.mjs; the path is from sst.config.ts).
+    nodejs: {
+      format: "esm",
+      minify: true,
+      splitting: true,
+      sourcemap: true,
+      esbuild: { keepNames: false },
+      plugins: "./infra/esbuild-plugins.mjs",
+    },
     environment: { NODE_OPTIONS: "--enable-source-maps" },
     link: [
       ...(access ? [scopedTable(links.table, access)] : []),

@@ -2,6 +2,7 @@ import { appName, localTableName, resourceEnvironment } from "@chat/core/resourc
 import { type HandlerModule, postsToConnections, tableAccess } from "@chat/functions/routes";
 import { defaultSettings } from "@chat/functions/settings";
 import type { BuildOptions, Metafile } from "esbuild";
+import plugins from "./esbuild-plugins.mjs";
 
 /**
  * esbuild options as SST's Node.js runtime uses them for a deployed function with `nodejs: { format: "esm",
@@ -11,7 +12,8 @@ import type { BuildOptions, Metafile } from "esbuild";
  * SST's `createRequire` banner (so CommonJS dependencies such as pino can still require Node built-ins). The target
  * is Lambda's Node.js 22. The bundle-size test and `pnpm bench`'s cold-init rows both bundle with these. Deployed
  * functions also get `sourcemap: true`: SST writes a linked `.map` beside each file (the code itself only gains its
- * `sourceMappingURL` line), which Node reads at import under `NODE_OPTIONS=--enable-source-maps`.
+ * `sourceMappingURL` line), which Node reads at import under `NODE_OPTIONS=--enable-source-maps`. The plugins are SST's
+ * too (`nodejs.plugins`): see esbuild-plugins.mjs.
  */
 export const sstBundleOptions = {
   bundle: true,
@@ -27,6 +29,7 @@ export const sstBundleOptions = {
   outExtension: { ".js": ".mjs" },
   metafile: true,
   logLevel: "silent",
+  plugins,
   banner: {
     js: [
       `import { createRequire as topLevelCreateRequire } from 'module';`,

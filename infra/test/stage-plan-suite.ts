@@ -259,6 +259,8 @@ export const describeStagePlan = (
           architecture: "arm64",
           // SST keeps names by default; dropping them saves cold init (see bench: cold init).
           esbuild: { keepNames: false },
+          // The plugins the bundle tests build with (sst-bundle.ts), by a path from sst.config.ts.
+          plugins: "./infra/esbuild-plugins.mjs",
         });
         expect(fn.lambda.inputs, fn.module).toMatchObject({
           runtime: "nodejs22.x",

@@ -3,6 +3,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { Resource } from "sst/resource";
+import { provideDocumentLib } from "./electrodb-document-lib";
 import { deferToFirstUse } from "./first-use";
 import { lazy } from "./lazy";
 
@@ -31,11 +32,13 @@ type DocumentLib = typeof import("@aws-sdk/lib-dynamodb");
 let documentLib: DocumentLib | undefined;
 deferToFirstUse(async () => {
   documentLib ??= await import("@aws-sdk/lib-dynamodb");
+  provideDocumentLib(documentLib);
 });
 
 /** `@aws-sdk/lib-dynamodb`, loaded by the edges' `beforeFirstUse()` (unbundled, on first use if not yet). */
 export const documentLibrary = (): DocumentLib => {
   documentLib ??= createRequire(import.meta.url)("@aws-sdk/lib-dynamodb") as DocumentLib;
+  provideDocumentLib(documentLib);
   return documentLib;
 };
 
