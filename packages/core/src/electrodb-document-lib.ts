@@ -27,14 +27,18 @@ type CommandName =
   | "TransactGetCommand"
   | "TransactWriteCommand";
 
-/** A constructor whose `new` builds the library's command of that name (a constructor may return another object). */
+/** A class whose `new` builds the library's command of that name instead (a constructor may return another object). */
 const forward = <Name extends CommandName>(name: Name): (typeof DocumentLib)[Name] =>
-  ((input: unknown) => {
-    if (!library)
-      throw new Error(`${name} before @aws-sdk/lib-dynamodb was loaded: await beforeFirstUse() first`);
-    const Command = library[name] as new (input: unknown) => unknown;
-    return new Command(input);
-  }) as unknown as (typeof DocumentLib)[Name];
+  class {
+    constructor(input: unknown) {
+      if (!library) {
+        throw new Error(`${name} before @aws-sdk/lib-dynamodb was loaded: await beforeFirstUse() first`);
+      }
+      const Command = library[name] as new (input: unknown) => object;
+      // biome-ignore lint/correctness/noConstructorReturn: the point of this class: `new` gives the library's command.
+      return new Command(input);
+    }
+  } as unknown as (typeof DocumentLib)[Name];
 
 export const GetCommand = forward("GetCommand");
 export const PutCommand = forward("PutCommand");
