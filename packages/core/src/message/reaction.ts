@@ -1,7 +1,7 @@
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
-import { TransactWriteCommand, type TransactWriteCommandInput } from "@aws-sdk/lib-dynamodb";
+import type { TransactWriteCommandInput } from "@aws-sdk/lib-dynamodb";
 import { Limits, type ReactionUser } from "@chat/types";
-import { documentClient } from "../dynamo";
+import { documentClient, documentLibrary } from "../dynamo";
 import { AppError, storage } from "../error";
 import { after, decodeCursor, type Page, type PageOptions, pageOf } from "../page";
 import { type Cancellation, failedAt, transact } from "../transaction";
@@ -49,7 +49,7 @@ const standing = async (roomId: string, messageId: string): Promise<MessageItem>
 
 const write = (items: TransactItem[]) => async (): Promise<{ canceled: boolean; data: Cancellation }> => {
   try {
-    await documentClient.send(new TransactWriteCommand({ TransactItems: items }));
+    await documentClient.send(new (documentLibrary().TransactWriteCommand)({ TransactItems: items }));
     return { canceled: false, data: [] };
   } catch (error) {
     if (!(error instanceof TransactionCanceledException)) throw error;

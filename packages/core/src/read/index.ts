@@ -1,6 +1,6 @@
-import { QueryCommand, type QueryCommandInput } from "@aws-sdk/lib-dynamodb";
+import type { QueryCommandInput } from "@aws-sdk/lib-dynamodb";
 import { Limits, type ReadReceipt } from "@chat/types";
-import { documentClient } from "../dynamo";
+import { documentClient, documentLibrary } from "../dynamo";
 import { AppError, conditionally, storage } from "../error";
 import { MessageEntity } from "../message/message-entity";
 import { access } from "../room/access";
@@ -49,7 +49,9 @@ export const countUnread = (roomId: string, userId: string, lastReadId: string |
     let count = 0;
     let start: QueryCommandInput["ExclusiveStartKey"];
     for (let page = 0; page < COUNT_MAX_PAGES && count < Limits.unreadMaxCount; page++) {
-      const result = await documentClient.send(new QueryCommand({ ...params, ExclusiveStartKey: start }));
+      const result = await documentClient.send(
+        new (documentLibrary().QueryCommand)({ ...params, ExclusiveStartKey: start }),
+      );
       count += result.Count ?? 0;
       start = result.LastEvaluatedKey;
       if (!start) break;
