@@ -39,6 +39,10 @@ export interface PlannedFunction {
 
 const prefix = "packages/functions/src/";
 
+/** The statements that allow an action. */
+export const allows = (statements: Statement[], action: string) =>
+  statements.filter((statement) => statement.effect === "Allow" && statement.actions.includes(action));
+
 /** Questions about a deploy plan, answered from the recorded resources. */
 export const queries = (plan: DeployPlan) => {
   const ofType = (type: string) => plan.resources.filter((resource) => resource.type === type);
@@ -98,5 +102,28 @@ export const queries = (plan: DeployPlan) => {
     );
   };
 
-  return { ofType, one, functions, functionByArn, api, routesOf };
+  /** The event source mapping feeding a handler module. */
+  const mappingOf = (module: HandlerModule) => {
+    const found = ofType(Types.eventSourceMapping).filter(
+      (mapping) => functionByArn(mapping.inputs.functionName).module === module,
+    );
+    if (found.length !== 1)
+      throw new Error(`expected one event source mapping for ${module}, found ${found.length}`);
+    return found[0] as PlannedResource;
+  };
+
+  /** The SQS queue of an SST `Queue` component. */
+  const queueNamed = (component: string) => {
+    const found = ofType(Types.queue).filter(
+      (queue) => queue.name === `${component}Queue` || queue.name === component,
+    );
+    if (found.length !== 1) {
+      throw new Error(
+        `expected one queue ${component}, found ${ofType(Types.queue).map((queue) => queue.name)}`,
+      );
+    }
+    return found[0] as PlannedResource;
+  };
+
+  return { ofType, one, functions, functionByArn, api, routesOf, mappingOf, queueNamed };
 };

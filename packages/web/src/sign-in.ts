@@ -2,6 +2,10 @@ import type { ChatApiError } from "@chat/client";
 import type { Identity } from "./storage";
 import { ui } from "./ui";
 
+// Whether the stack requires tokens: `pnpm dev` says so in a <meta> (the CSP allows no inline script).
+export const requiresTokens =
+  document.querySelector<HTMLMetaElement>('meta[name="chat-auth"]')?.content === "jwt";
+
 // Where `pnpm dev` mints this page a token from its development issuer (same origin: the issuer refuses pages).
 const SIGN_IN_PATH = "/auth/dev-token";
 

@@ -1,3 +1,5 @@
+import type * as v from "valibot";
+
 /** The page's elements, found once: a missing one is a mistake in index.html. */
 export const byId = <T extends HTMLElement>(id: string): T => {
   const node = document.getElementById(id);
@@ -56,3 +58,6 @@ export const element = <K extends keyof HTMLElementTagNameMap>(tag: K, className
   if (text !== undefined) node.textContent = text;
   return node;
 };
+
+/** The first thing a schema says of a refused input, for a sentence such as "Name must be a string". */
+export const firstIssue = (issues: v.BaseIssue<unknown>[]) => issues[0]?.message ?? "is invalid";
