@@ -1,8 +1,8 @@
-import { ErrorResponse, toErrorIssues } from "@chat/types";
-import * as v from "valibot";
+import { ErrorResponse } from "@chat/types";
+import type * as v from "valibot";
 import type { CallOptions, ChatClientOptions } from "./client-options";
 import type { Credentials } from "./credentials";
-import { ChatApiError, ChatNetworkError, ChatProtocolError, codeForStatus } from "./errors";
+import { ChatApiError, ChatNetworkError, codeForStatus } from "./errors";
 import {
   backoffDelay,
   defaultRetry,
@@ -12,38 +12,12 @@ import {
   type RetryOptions,
   sleep,
 } from "./retry";
-
-const parseJson = (text: string): { ok: true; value: unknown } | { ok: false } => {
-  try {
-    return { ok: true, value: JSON.parse(text) };
-  } catch {
-    return { ok: false };
-  }
-};
-
-const parseBody = <S extends v.GenericSchema>(
-  schema: S,
-  text: string,
-  method: string,
-  path: string,
-): v.InferOutput<S> => {
-  const json = parseJson(text);
-  if (!json.ok) throw new ChatProtocolError(`${method} ${path}: the answer is not JSON`);
-  const result = v.safeParse(schema, json.value);
-  if (!result.success) {
-    throw new ChatProtocolError(
-      `${method} ${path}: the answer does not match the contract`,
-      toErrorIssues(result.issues),
-    );
-  }
-  return result.output;
-};
+import { readContract } from "./validate";
 
 const toApiError = (status: number, text: string, requestId: string | undefined): ChatApiError => {
-  const json = parseJson(text);
-  const parsed = json.ok ? v.safeParse(ErrorResponse, json.value) : undefined;
-  const error: ErrorResponse = parsed?.success
-    ? parsed.output
+  const parsed = readContract(ErrorResponse, text, "An error");
+  const error: ErrorResponse = parsed.ok
+    ? parsed.value
     : { code: codeForStatus(status), message: `HTTP ${status} without an ErrorResponse body` };
   return new ChatApiError(status, error, requestId);
 };
@@ -123,7 +97,10 @@ export class Transport {
         continue;
       }
       if (answer.status >= 200 && answer.status < 300) {
-        return schema === null ? undefined : parseBody(schema, answer.text, method, path);
+        if (schema === null) return undefined;
+        const parsed = readContract(schema, answer.text, `${method} ${path}: the answer`);
+        if (!parsed.ok) throw parsed.error;
+        return parsed.value;
       }
       const error = toApiError(answer.status, answer.text, answer.headers.get("x-request-id") ?? undefined);
       // The token expired or was revoked: a provider may have a fresh one. Once per call: a new token refused too
