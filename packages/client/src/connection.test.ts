@@ -8,6 +8,7 @@ import { startFlakyProxy, startRelay } from "../test/stand-ins";
 import {
   ChatApiError,
   type ChatError,
+  ChatProtocolError,
   type ConnectionStatus,
   type MembersChange,
   type PendingMessage,
@@ -484,6 +485,33 @@ describe("RealtimeConnection: sending", () => {
     expect(seen.pending.map(({ state }) => state)).toEqual(["sending", "failed"]);
     expect(seen.pending[1]?.error).toBe(failure);
     expect(seen.errors).toEqual([]);
+  });
+
+  it("reports a frame that is not JSON or breaks the contract as a ChatProtocolError, and stays live", async () => {
+    // Stand-in: a WebSocket server that sends two broken frames once connected; history still comes from the real API.
+    const broken = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+    broken.on("connection", (socket) => {
+      socket.send("not json");
+      socket.send(JSON.stringify({ type: "message", message: { id: 1 } }));
+    });
+    cleanups.push(() => new Promise((resolve) => broken.close(resolve)));
+    await new Promise((resolve) => broken.once("listening", resolve));
+    const port = (broken.address() as AddressInfo).port;
+    const connection = clientFor(stack.current, "alice", { wsUrl: `ws://127.0.0.1:${port}` }).connect({
+      rooms: [uniqueRoom("broken")],
+      backlog: 0,
+    });
+    const seen = watch(connection);
+
+    await waitFor("two errors and live", () => seen.errors.length === 2 && seen.statuses.includes("live"));
+
+    expect(seen.errors.map((error) => [error instanceof ChatProtocolError, error.message])).toEqual([
+      [true, "A frame is not JSON"],
+      [true, "A frame does not match the contract"],
+    ]);
+    expect((seen.errors[1] as ChatProtocolError).issues).not.toEqual([]);
+    expect(seen.messages).toEqual([]);
+    expect(connection.status).toBe("live");
   });
 });
 

@@ -5,12 +5,10 @@ import {
   type PresentUser,
   RoomId,
   ServerFrame,
-  toErrorIssues,
   type UnsubscribeReason,
 } from "@chat/types";
-import * as v from "valibot";
 import { Emitter } from "./emitter";
-import { ChatApiError, ChatError, ChatProtocolError } from "./errors";
+import { ChatApiError, ChatError } from "./errors";
 import { RoomMembers } from "./members";
 import { Outbox } from "./outbox";
 import {
@@ -24,7 +22,7 @@ import { ReconnectingSocket, type WebSocketConstructor } from "./reconnecting-so
 import type { RestApi } from "./rest-api";
 import { RoomFeed } from "./room-feed";
 import { Timers } from "./timers";
-import { parseOrThrow } from "./validate";
+import { parseOrThrow, readContract } from "./validate";
 
 interface Waiter {
   resolve: () => void;
@@ -330,19 +328,12 @@ export class RealtimeConnection {
   }
 
   #onFrame(data: unknown): void {
-    let frame: ServerFrame;
-    try {
-      const result = v.safeParse(ServerFrame, JSON.parse(String(data)));
-      if (!result.success) {
-        const issues = toErrorIssues(result.issues);
-        this.#events.emit("error", new ChatProtocolError("A frame does not match the contract", issues));
-        return;
-      }
-      frame = result.output;
-    } catch {
-      this.#events.emit("error", new ChatProtocolError("A frame is not JSON"));
+    const read = readContract(ServerFrame, String(data), "A frame");
+    if (!read.ok) {
+      this.#events.emit("error", read.error);
       return;
     }
+    const frame = read.value;
     switch (frame.type) {
       case "message": {
         const room = this.#rooms.get(frame.message.roomId);

@@ -1,6 +1,6 @@
 import { SendMessageRequest, toErrorIssues } from "@chat/types";
 import * as v from "valibot";
-import { ChatApiError } from "./errors";
+import { ChatApiError, ChatProtocolError } from "./errors";
 import { newClientMessageId } from "./ids";
 import type { SendInput } from "./rest-api";
 
@@ -41,3 +41,24 @@ export const sendRequest = (
     },
     "Invalid body",
   );
+
+/**
+ * Something the API sent (`text`: an answer's body, a frame), read as `schema` says: its value, or the
+ * `ChatProtocolError` saying that `what` is not JSON or does not match the contract.
+ */
+export const readContract = <S extends v.GenericSchema>(
+  schema: S,
+  text: string,
+  what: string,
+): { ok: true; value: v.InferOutput<S> } | { ok: false; error: ChatProtocolError } => {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { ok: false, error: new ChatProtocolError(`${what} is not JSON`) };
+  }
+  const result = v.safeParse(schema, json);
+  if (result.success) return { ok: true, value: result.output };
+  const issues = toErrorIssues(result.issues);
+  return { ok: false, error: new ChatProtocolError(`${what} does not match the contract`, issues) };
+};
