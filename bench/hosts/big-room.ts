@@ -17,9 +17,10 @@ process.env.SST_RESOURCE_Realtime = JSON.stringify({
   type: "sst.aws.ApiGatewayWebSocket",
 });
 // SST's Resource takes the environment when it is first imported: the handlers' modules are loaded only now.
-const { ConnectionEntity } = await import("@chat/core/connection");
+const { ConnectionEntity, inRoom } = await import("@chat/core/connection");
 const { tableName } = await import("@chat/core/dynamo");
-const { broadcastToRoom, fanOutShard } = await import("@chat/functions/fan-out/shards");
+const { fanOut } = await import("@chat/functions/fan-out");
+const { broadcastToRoom, fanOutShard, handOn } = await import("@chat/functions/fan-out/shards");
 const { handler: worker } = await import("@chat/functions/fan-out/worker");
 const { logger } = await import("@chat/functions/observability");
 const { createTable } = await import("../lib/table");
@@ -34,12 +35,15 @@ export const limits = (next: { rate?: number; burst?: number; latencyMs?: number
 export const summary = ({ prefix, count }: { prefix: string; count: number }) => {
   let delivered = 0;
   let duplicates = 0;
+  // The room's own last post: small rooms' messages sent meanwhile go through the same sink.
+  let lastAt = 0;
   for (let i = 0; i < count; i++) {
     const posts = sink.delivered.get(`${prefix}${i}`) ?? 0;
     if (posts > 0) delivered++;
     if (posts > 1) duplicates += posts - 1;
+    lastAt = Math.max(lastAt, sink.lastPostAt.get(`${prefix}${i}`) ?? 0);
   }
-  const { posts, throttled, lastAt } = sink.stats;
+  const { posts, throttled } = sink.stats;
   // Epoch milliseconds, comparable with `broadcast`'s startedAt.
   return {
     delivered,
@@ -123,20 +127,31 @@ const cpuMs = (since: NodeJS.CpuUsage) => {
 };
 
 /**
- * One message to a room: the coordinator (the broadcaster's share) with a 60 s invocation's deadline, then every
- * worker it started (and their hand-offs) until none runs. `shardSize` Infinity: the broadcaster posts alone.
+ * The broadcaster posting a whole room itself, as it did before shards: the room read in the fan-out's pages of 500
+ * (a Query `Limit` of the room's size would make DynamoDB Local load the whole partition into its heap before its
+ * 1 MB page cap: 100,000 rows exhaust it), the connections left at its deadline handed to a worker.
  */
-export const broadcast = async ({ roomId, shardSize }: { roomId: string; shardSize: number }) => {
+const alone = async (roomId: string, deadline: number) => {
+  const delivery = await fanOut(roomId, frame(roomId), logger, { deadline });
+  return { ...(await handOn(roomId, frame(roomId), delivery, 0, logger)), shards: 0 };
+};
+
+/**
+ * One message to a room: the coordinator (the broadcaster's share) with a 60 s invocation's deadline, then every
+ * worker it started (and their hand-offs) until none runs. `shardSize` null: the broadcaster posts alone.
+ */
+export const broadcast = async ({ roomId, shardSize }: { roomId: string; shardSize: number | null }) => {
   durations.length = 0;
   const invocationsBefore = lambda.invocations();
   const cpu = process.cpuUsage();
   const startedAt = Date.now();
   const started = performance.now();
   const context = lambdaContext(TIMEOUT_MS);
-  const result = await broadcastToRoom(roomId, frame(roomId), logger, {
-    deadline: Date.now() + context.getRemainingTimeInMillis() - 5_000,
-    shardSize,
-  });
+  const deadline = Date.now() + context.getRemainingTimeInMillis() - 5_000;
+  const result =
+    shardSize === null
+      ? await alone(roomId, deadline)
+      : await broadcastToRoom(roomId, frame(roomId), logger, { deadline, shardSize });
   const coordinatorMs = performance.now() - started;
   await lambda.idle();
   return {
@@ -158,20 +173,13 @@ export const smallRoom = async ({ roomId }: { roomId: string }) => {
   return { ms: performance.now() - started, sent: result.sent };
 };
 
-/** One worker alone on a slice of `count` connections (the first of the room): wall time and CPU. */
-export const oneWorker = async ({
-  roomId,
-  prefix,
-  count,
-}: {
-  roomId: string;
-  prefix: string;
-  count: number;
-}) => {
-  const connections = Array.from({ length: count }, (_, i) => ({
-    connectionId: `${prefix}${i}`,
-    connectedAt: new Date(Date.now() - 60_000).toISOString(),
-  }));
+/**
+ * One worker alone on the room's first `count` connections in the index's order (a shard is such a slice; ids
+ * taken by number, `c0`..`c1999`, are spread over the whole index as strings sort, and the audience check would
+ * re-read all of it): wall time and CPU.
+ */
+export const oneWorker = async ({ roomId, count }: { roomId: string; count: number }) => {
+  const { connections } = await inRoom(roomId, { limit: count });
   const cpu = process.cpuUsage();
   const started = performance.now();
   const result = await fanOutShard({ roomId, frame: frame(roomId), connections, handoffs: 0 }, logger, {

@@ -10,6 +10,7 @@ import { type ManagementLimits, postGate } from "./management-limits";
 export const startManagementSink = async (limits: ManagementLimits = {}) => {
   let gate = postGate(limits);
   const delivered = new Map<string, number>();
+  const lastPostAt = new Map<string, number>();
   const stats = { posts: 0, throttled: 0, firstAt: 0, lastAt: 0 };
   const server: Server = createServer((req, res) => {
     req.resume();
@@ -36,6 +37,7 @@ export const startManagementSink = async (limits: ManagementLimits = {}) => {
       const now = performance.now();
       stats.firstAt ||= now;
       stats.lastAt = now;
+      lastPostAt.set(connectionId, now);
       res.writeHead(200).end();
     });
   });
@@ -47,6 +49,8 @@ export const startManagementSink = async (limits: ManagementLimits = {}) => {
     endpoint: `http://127.0.0.1:${port}`,
     /** Posts delivered to each connection id. */
     delivered,
+    /** When each connection id's last post was admitted (`performance.now()` of this process). */
+    lastPostAt,
     stats,
     /** Applies new limits from now on (a full bucket). */
     setLimits: (next: ManagementLimits) => {
@@ -54,6 +58,7 @@ export const startManagementSink = async (limits: ManagementLimits = {}) => {
     },
     reset: () => {
       delivered.clear();
+      lastPostAt.clear();
       Object.assign(stats, { posts: 0, throttled: 0, firstAt: 0, lastAt: 0 });
     },
     stop: () =>
