@@ -24,7 +24,8 @@ const { broadcastToRoom, fanOutShard, handOn } = await import("@chat/functions/f
 const { handler: worker } = await import("@chat/functions/fan-out/worker");
 const { logger } = await import("@chat/functions/observability");
 const { createTable } = await import("../lib/table");
-await createTable(tableName());
+// No stream: the broadcaster is called directly here, and a stream would slow seeding (see createTable).
+await createTable(tableName(), { stream: false });
 
 export const limits = (next: { rate?: number; burst?: number; latencyMs?: number }) => {
   sink.setLimits(next);

@@ -11,7 +11,8 @@ import { createTable } from "../lib/table";
 
 // The broadcaster alone, as its Lambda runs it, posting to the management API named by SST_RESOURCE_Realtime.
 
-await createTable(tableName());
+// No stream: the handler gets its stream events from this host, not from the table.
+await createTable(tableName(), { stream: false });
 
 let sequence = 0;
 

@@ -10,7 +10,8 @@ import { createTable } from "../lib/table";
 
 // The handlers' storage calls, with the capacity DynamoDB Local reports for each, on a table of their own.
 
-await createTable(tableName());
+// No stream: this host calls its handlers directly (a stream makes every request of DynamoDB Local slower, see createTable).
+await createTable(tableName(), { stream: false });
 const meter = meterCapacity(client);
 
 /** Writes `perRoom` connection rows in each of `rooms` rooms, as `$connect` leaves them. */
