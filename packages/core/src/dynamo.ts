@@ -30,17 +30,19 @@ type DocumentLib = typeof import("@aws-sdk/lib-dynamodb");
 // The document client and its commands (with the DynamoDB commands they wrap) are not needed to start: like
 // ElectroDB they load before the first invocation that reaches storage (a chunk of their own in a deployed bundle).
 let documentLib: DocumentLib | undefined;
+/** Keeps the loaded library, and hands it to ElectroDB in a bundle (see electrodb-document-lib.ts): once. */
+const loaded = (library: DocumentLib): DocumentLib => {
+  documentLib = library;
+  provideDocumentLib(library);
+  return library;
+};
 deferToFirstUse(async () => {
-  documentLib ??= await import("@aws-sdk/lib-dynamodb");
-  provideDocumentLib(documentLib);
+  if (!documentLib) loaded(await import("@aws-sdk/lib-dynamodb"));
 });
 
 /** `@aws-sdk/lib-dynamodb`, loaded by the edges' `beforeFirstUse()` (unbundled, on first use if not yet). */
-export const documentLibrary = (): DocumentLib => {
-  documentLib ??= createRequire(import.meta.url)("@aws-sdk/lib-dynamodb") as DocumentLib;
-  provideDocumentLib(documentLib);
-  return documentLib;
-};
+export const documentLibrary = (): DocumentLib =>
+  documentLib ?? loaded(createRequire(import.meta.url)("@aws-sdk/lib-dynamodb") as DocumentLib);
 
 /** The document client over `client`, built on first use. */
 export const documentClient: DynamoDBDocumentClient = lazy(() =>
