@@ -11,7 +11,7 @@ export const startManagementSink = async (limits: ManagementLimits = {}) => {
   let gate = postGate(limits);
   const delivered = new Map<string, number>();
   const lastPostAt = new Map<string, number>();
-  const stats = { posts: 0, throttled: 0, firstAt: 0, lastAt: 0 };
+  const stats = { posts: 0, throttled: 0 };
   const server: Server = createServer((req, res) => {
     req.resume();
     req.on("end", async () => {
@@ -34,10 +34,7 @@ export const startManagementSink = async (limits: ManagementLimits = {}) => {
       const connectionId = decodeURIComponent(match[1]);
       delivered.set(connectionId, (delivered.get(connectionId) ?? 0) + 1);
       stats.posts++;
-      const now = performance.now();
-      stats.firstAt ||= now;
-      stats.lastAt = now;
-      lastPostAt.set(connectionId, now);
+      lastPostAt.set(connectionId, performance.now());
       res.writeHead(200).end();
     });
   });
@@ -59,7 +56,7 @@ export const startManagementSink = async (limits: ManagementLimits = {}) => {
     reset: () => {
       delivered.clear();
       lastPostAt.clear();
-      Object.assign(stats, { posts: 0, throttled: 0, firstAt: 0, lastAt: 0 });
+      Object.assign(stats, { posts: 0, throttled: 0 });
     },
     stop: () =>
       new Promise<void>((resolve) => {
