@@ -8,22 +8,21 @@ import { parseOrThrow } from "./validate";
  * unsent; the calls of `RestApi` (send, history, members) only encode theirs, as they always have.
  */
 
-/** The search of a page of a growing list, `?limit=…&cursor=…`, or "" when neither is set. */
-export const pageSearch = ({ limit, cursor }: PageQuery = {}): string => {
+/** `?name=value&…` of the parameters that are set, or "" when none is. */
+const search = (parameters: Record<string, string | number | null | undefined>): string => {
   const params = new URLSearchParams();
-  if (limit !== undefined) params.set("limit", String(limit));
-  if (cursor !== undefined && cursor !== null) params.set("cursor", cursor);
+  for (const [name, value] of Object.entries(parameters)) {
+    if (value !== undefined && value !== null) params.set(name, String(value));
+  }
   return params.size > 0 ? `?${params}` : "";
 };
 
+/** The search of a page of a growing list, `?limit=…&cursor=…`, or "" when neither is set. */
+export const pageSearch = ({ limit, cursor }: PageQuery = {}): string => search({ limit, cursor });
+
 /** The search of a page of messages or replies (`history`, `replies`), or "" when nothing is set. */
-export const historySearch = ({ limit, before, after }: HistoryQuery): string => {
-  const params = new URLSearchParams();
-  if (limit !== undefined) params.set("limit", String(limit));
-  if (before !== undefined) params.set("before", before);
-  if (after !== undefined) params.set("after", after);
-  return params.size > 0 ? `?${params}` : "";
-};
+export const historySearch = ({ limit, before, after }: HistoryQuery): string =>
+  search({ limit, before, after });
 
 /** A room's path, its id only encoded (the API answers a bad one). */
 export const encodedRoomPath = (roomId: string): string => `/rooms/${encodeURIComponent(roomId)}`;
