@@ -183,9 +183,9 @@ describe("the Lambda bundles, built as SST deploys them", () => {
     return join(folder, `${basename(module)}.mjs`);
   };
 
-  const runNode = (module: HandlerModule, script: string) =>
+  const runNode = (module: HandlerModule, script: string, env: Record<string, string> = {}) =>
     spawnSync(process.execPath, ["--input-type=module", "-e", script], {
-      env: lambdaEnv(module),
+      env: { ...lambdaEnv(module), ...env },
       encoding: "utf8",
     });
 
@@ -237,15 +237,11 @@ process.stdout.write("\\nstatus " + reply.statusCode);`,
       await ensureTable(client, localTableName("bundle-test"));
       const invoke = async (module: HandlerModule, event: object) => {
         const file = await writeOut(module);
-        const result = spawnSync(
-          process.execPath,
-          [
-            "--input-type=module",
-            "-e",
-            `const { handler } = await import(${JSON.stringify(pathToFileURL(file).href)});
+        const result = runNode(
+          module,
+          `const { handler } = await import(${JSON.stringify(pathToFileURL(file).href)});
 process.stdout.write("\\nreply " + JSON.stringify(await handler(${JSON.stringify(event)})) + "\\n");`,
-          ],
-          { env: { ...lambdaEnv(module), AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint }, encoding: "utf8" },
+          { AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint },
         );
         expect(result.status, result.stderr).toBe(0);
         // The handler's logs (pino, on stdout) come before and after its reply.
